@@ -1,0 +1,36 @@
+#include "albert/attention.h"
+
+namespace albert {
+
+AlbertAttention::AlbertAttention(const AlbertConfig& config)
+    : query(make_linear(config.hidden_size, config.hidden_size)),
+      key(make_linear(config.hidden_size, config.hidden_size)),
+      value(make_linear(config.hidden_size, config.hidden_size)),
+      dense(make_linear(config.hidden_size, config.hidden_size)),
+      layer_norm(make_layer_norm(config.hidden_size, config.layer_norm_eps)),
+      num_heads(config.num_attention_heads),
+      attention_dropout(config.attention_probs_dropout_prob),
+      output_dropout(config.hidden_dropout_prob) {}
+
+at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
+  const int64_t B = x.size(0), T = x.size(1), H = x.size(2), N = num_heads, D = H / N;
+  auto heads = [&](const Linear& projection) {
+    return projection.forward(x).view({B, T, N, D}).transpose(1, 2);  // (B, N, T, D)
+  };
+  at::Tensor q = heads(query), k = heads(key), v = heads(value);
+  at::Tensor context = at::scaled_dot_product_attention(q, k, v, keep, train ? attention_dropout : 0.0,
+                                                        /*is_causal=*/false);  // (B, N, T, D)
+  context = context.transpose(1, 2).reshape({B, T, H});                         // (B, T, H)
+  at::Tensor projected = at::dropout(dense.forward(context), output_dropout, train);
+  return layer_norm.forward(x + projected);  // post-LN
+}
+
+void AlbertAttention::collect(const std::string& prefix, NamedTensors& out) const {
+  query.collect(prefix + ".query", out);
+  key.collect(prefix + ".key", out);
+  value.collect(prefix + ".value", out);
+  dense.collect(prefix + ".dense", out);
+  layer_norm.collect(prefix + ".LayerNorm", out);
+}
+
+}  // namespace albert

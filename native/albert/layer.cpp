@@ -1,0 +1,43 @@
+#include "albert/layer.h"
+
+namespace albert {
+
+AlbertLayer::AlbertLayer(const AlbertConfig& config)
+    : full_layer_layer_norm(make_layer_norm(config.hidden_size, config.layer_norm_eps)),
+      attention(config),
+      ffn(make_linear(config.hidden_size, config.intermediate_size)),
+      ffn_output(make_linear(config.intermediate_size, config.hidden_size)),
+      activation(parse_activation(config.hidden_act)) {}
+
+at::Tensor AlbertLayer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
+  at::Tensor attended = attention.forward(x, keep, train);                                  // (B, T, H)
+  at::Tensor hidden = ffn_output.forward(activation_forward(activation, ffn.forward(attended)));  // (B, T, H)
+  // HF's AlbertLayer defines a dropout but never applies it to the FFN output; nor do we.
+  return full_layer_layer_norm.forward(hidden + attended);
+}
+
+void AlbertLayer::collect(const std::string& prefix, NamedTensors& out) const {
+  full_layer_layer_norm.collect(prefix + ".full_layer_layer_norm", out);
+  attention.collect(prefix + ".attention", out);
+  ffn.collect(prefix + ".ffn", out);
+  ffn_output.collect(prefix + ".ffn_output", out);
+}
+
+AlbertLayerGroup::AlbertLayerGroup(const AlbertConfig& config) {
+  albert_layers.reserve(config.inner_group_num);
+  for (int64_t i = 0; i < config.inner_group_num; ++i) albert_layers.emplace_back(config);
+}
+
+at::Tensor AlbertLayerGroup::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
+  at::Tensor hidden = x;
+  for (const AlbertLayer& layer : albert_layers) hidden = layer.forward(hidden, keep, train);
+  return hidden;
+}
+
+void AlbertLayerGroup::collect(const std::string& prefix, NamedTensors& out) const {
+  for (size_t i = 0; i < albert_layers.size(); ++i) {
+    albert_layers[i].collect(prefix + ".albert_layers." + std::to_string(i), out);
+  }
+}
+
+}  // namespace albert

@@ -1,0 +1,33 @@
+// AlbertLayer (attention, then FFN with residual and post-LayerNorm) and AlbertLayerGroup
+// (inner_group_num layers run in sequence), HF: modeling_albert.AlbertLayer / AlbertLayerGroup.
+#pragma once
+
+#include "albert/activation.h"
+#include "albert/attention.h"
+
+#include <vector>
+
+namespace albert {
+
+struct AlbertLayer {
+  LayerNorm full_layer_layer_norm;  // (H)
+  AlbertAttention attention;
+  Linear ffn;         // (F, H)
+  Linear ffn_output;  // (H, F)
+  Activation activation;
+
+  explicit AlbertLayer(const AlbertConfig& config);
+  // x (B, T, H) -> (B, T, H)
+  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const;
+  void collect(const std::string& prefix, NamedTensors& out) const;
+};
+
+struct AlbertLayerGroup {
+  std::vector<AlbertLayer> albert_layers;
+
+  explicit AlbertLayerGroup(const AlbertConfig& config);
+  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const;
+  void collect(const std::string& prefix, NamedTensors& out) const;
+};
+
+}  // namespace albert

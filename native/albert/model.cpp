@@ -1,0 +1,47 @@
+#include "albert/model.h"
+
+#include "albert/init.h"
+#include "common/error.h"
+
+namespace albert {
+
+AlbertForSequenceClassification::AlbertForSequenceClassification(const AlbertConfig& config_, uint64_t seed,
+                                                                 at::Device device_)
+    : config((config_.validate(), config_)),
+      embeddings(config),
+      encoder(config),
+      pooler(make_linear(config.hidden_size, config.hidden_size)),
+      classifier(make_linear(config.hidden_size, config.num_labels)),
+      device(device_) {
+  embeddings.collect("albert.embeddings", parameters_);
+  encoder.collect("albert.encoder", parameters_);
+  pooler.collect("albert.pooler", parameters_);
+  classifier.collect("classifier", parameters_);
+  init_weights(*this, seed);
+  for (auto& [name, tensor] : parameters_) {
+    if (device.type() != at::kCPU) tensor.set_data(tensor.to(device));
+    tensor.requires_grad_(true);
+  }
+}
+
+at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                                                    const at::Tensor& token_type_ids, bool train) const {
+  const int64_t B = input_ids.size(0), T = input_ids.size(1);
+  // Padding mask for attention: (B, 1, 1, T) bool, true where a key is a real token. With no
+  // padding in the batch it is dropped so the fastest attention kernel applies.
+  std::optional<at::Tensor> keep;
+  if (!attention_mask.all().item<bool>()) keep = attention_mask.to(at::kBool).view({B, 1, 1, T});
+  at::Tensor hidden = encoder.forward(embeddings.forward(input_ids, token_type_ids, train), keep, train);  // (B, T, H)
+  at::Tensor first = hidden.select(1, 0);                                                                    // (B, H)
+  at::Tensor pooled = at::tanh(pooler.forward(first));                                                      // (B, H)
+  return classifier.forward(at::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)
+}
+
+const at::Tensor& AlbertForSequenceClassification::parameter(const std::string& name) const {
+  for (const auto& [key, tensor] : parameters_) {
+    if (key == name) return tensor;
+  }
+  fail(codes::kInput, "the model has no parameter named \"" + name + "\"");
+}
+
+}  // namespace albert

@@ -1,0 +1,191 @@
+#include "binding/trainer_wrap.h"
+
+#include "binding/convert.h"
+#include "binding/model_wrap.h"
+#include "binding/promise_worker.h"
+#include "io/safetensors.h"
+
+namespace albert::binding {
+
+Napi::Function TrainerWrap::define(Napi::Env env) {
+  return DefineClass(env, "Trainer",
+                     {InstanceMethod<&TrainerWrap::step>("step"),
+                      InstanceMethod<&TrainerWrap::eval_step>("evalStep"),
+                      InstanceMethod<&TrainerWrap::compute_gradients>("computeGradients"),
+                      InstanceMethod<&TrainerWrap::save_state>("saveState"),
+                      InstanceMethod<&TrainerWrap::load_state>("loadState"),
+                      InstanceMethod<&TrainerWrap::dispose>("dispose"),
+                      InstanceAccessor<&TrainerWrap::step_count>("stepCount"),
+                      InstanceAccessor<&TrainerWrap::loss_scale>("lossScale"),
+                      InstanceAccessor<&TrainerWrap::disposed>("disposed")});
+}
+
+namespace {
+TrainOptions options_from_js(const Napi::Value& value) {
+  if (!value.IsObject()) fail(codes::kInput, "expected a trainer options object");
+  Napi::Object o = value.As<Napi::Object>();
+  TrainOptions options;
+  options.adamw.beta1 = number_field(o, "beta1");
+  options.adamw.beta2 = number_field(o, "beta2");
+  options.adamw.eps = number_field(o, "eps");
+  options.adamw.weight_decay = number_field(o, "weightDecay");
+  options.max_grad_norm = number_field(o, "maxGradNorm");
+  options.amp = amp_from_js(o.Get("amp"));
+  Napi::Value scaler = o.Get("lossScale");
+  if (!scaler.IsObject()) fail(codes::kInput, "expected lossScale options { init, growthFactor, backoffFactor, growthInterval }");
+  Napi::Object s = scaler.As<Napi::Object>();
+  options.loss_scaler.init_scale = number_field(s, "init");
+  options.loss_scaler.growth_factor = number_field(s, "growthFactor");
+  options.loss_scaler.backoff_factor = number_field(s, "backoffFactor");
+  options.loss_scaler.growth_interval = static_cast<int64_t>(number_field(s, "growthInterval"));
+  return options;
+}
+}  // namespace
+
+TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+  guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ModelWrap::constructor.Value())) {
+      fail(codes::kInput, "Trainer expects a Model as its first argument");
+    }
+    model_ = ModelWrap::Unwrap(info[0].As<Napi::Object>())->handle();
+    TrainOptions options = options_from_js(info[1]);
+    if (model_->busy.load()) fail(codes::kBusy, "Trainer: the model is busy with another call; await it first");
+    session_ = std::make_shared<TrainSession>(model_->get(), options);
+    return info.Env().Undefined();
+  });
+}
+
+TrainSession& TrainerWrap::session() {
+  if (!session_) fail(codes::kDisposed, "this trainer was disposed");
+  model_->get();  // throws ERR_DISPOSED when the model was disposed
+  return *session_;
+}
+
+Napi::Value TrainerWrap::step(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    session();
+    Batch batch = batch_from_js(info[0]);
+    if (!info[1].IsNumber()) fail(codes::kInput, "step expects a learning rate");
+    const double lr = info[1].As<Napi::Number>().DoubleValue();
+    model_->acquire("step");
+    auto model = model_;
+    auto session = session_;
+    auto result = std::make_shared<StepResult>();
+    return PromiseWorker::queue(
+        info.Env(), [session, batch, lr, result] { *result = session->step(batch, lr); },
+        [result](Napi::Env env) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("loss", result->loss);
+          out.Set("gradNorm", result->grad_norm);
+          out.Set("skipped", result->skipped);
+          out.Set("lossScale", result->loss_scale);
+          return out;
+        },
+        [model] { model->release(); });
+  });
+}
+
+Napi::Value TrainerWrap::eval_step(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    session();
+    Batch batch = batch_from_js(info[0]);
+    model_->acquire("evalStep");
+    auto model = model_;
+    auto session = session_;
+    auto result = std::make_shared<EvalResult>();
+    return PromiseWorker::queue(
+        info.Env(), [session, batch, result] { *result = session->eval(batch); },
+        [result](Napi::Env env) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("logits", to_float32_array(env, result->logits));
+          if (result->loss) out.Set("loss", Napi::Number::New(env, *result->loss));
+          return out;
+        },
+        [model] { model->release(); });
+  });
+}
+
+Napi::Value TrainerWrap::compute_gradients(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    session();
+    Batch batch = batch_from_js(info[0]);
+    model_->acquire("computeGradients");
+    auto model = model_;
+    auto session = session_;
+    auto result = std::make_shared<std::pair<double, NamedTensors>>();
+    return PromiseWorker::queue(
+        info.Env(), [session, batch, result] { *result = session->gradients(batch); },
+        [result](Napi::Env env) -> Napi::Value {
+          Napi::Object out = Napi::Object::New(env);
+          out.Set("loss", result->first);
+          Napi::Object gradients = Napi::Object::New(env);
+          for (const auto& [name, grad] : result->second) gradients.Set(name, to_float32_array(env, grad));
+          out.Set("gradients", gradients);
+          return out;
+        },
+        [model] { model->release(); });
+  });
+}
+
+Napi::Value TrainerWrap::save_state(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    session();
+    if (!info[0].IsString()) fail(codes::kInput, "saveState expects a file path");
+    std::string file = info[0].As<Napi::String>().Utf8Value();
+    model_->acquire("saveState");
+    auto model = model_;
+    auto session = session_;
+    return PromiseWorker::queue(
+        info.Env(),
+        [session, file] {
+          NamedTensors state = session->state();
+          io::write_safetensors(file, state, {{"format", "albert-trainer-optimizer"},
+                                              {"steps", std::to_string(session->steps_taken())}});
+        },
+        [](Napi::Env env) { return env.Undefined(); }, [model] { model->release(); });
+  });
+}
+
+Napi::Value TrainerWrap::load_state(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    session();
+    if (!info[0].IsString()) fail(codes::kInput, "loadState expects a file path");
+    std::string file = info[0].As<Napi::String>().Utf8Value();
+    model_->acquire("loadState");
+    auto model = model_;
+    auto session = session_;
+    return PromiseWorker::queue(
+        info.Env(),
+        [session, file] {
+          io::SafetensorsFile stored = io::read_safetensors(file);
+          NamedTensors state(stored.tensors.begin(), stored.tensors.end());
+          session->load_state(state, file);
+        },
+        [](Napi::Env env) { return env.Undefined(); }, [model] { model->release(); });
+  });
+}
+
+Napi::Value TrainerWrap::step_count(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(session().steps_taken()));
+  });
+}
+
+Napi::Value TrainerWrap::loss_scale(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (model_->busy.load()) fail(codes::kBusy, "lossScale: the model is busy with another call; await it first");
+    return Napi::Number::New(info.Env(), session().loss_scale());
+  });
+}
+
+Napi::Value TrainerWrap::dispose(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (session_ && model_->busy.load()) fail(codes::kBusy, "dispose: the trainer is busy with a step; await it first");
+    session_.reset();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value TrainerWrap::disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !session_); }
+
+}  // namespace albert::binding

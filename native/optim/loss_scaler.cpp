@@ -1,0 +1,51 @@
+#include "optim/loss_scaler.h"
+
+#include "common/error.h"
+
+namespace albert {
+
+LossScaler::LossScaler(LossScalerOptions options, at::Device device)
+    : options_(options),
+      scale_(at::full({1}, options.init_scale, at::TensorOptions().dtype(at::kFloat).device(device))),
+      growth_tracker_(at::zeros({1}, at::TensorOptions().dtype(at::kInt).device(device))),
+      found_inf_(at::zeros({1}, at::TensorOptions().dtype(at::kFloat).device(device))) {}
+
+at::Tensor LossScaler::scale(const at::Tensor& loss) const {
+  return options_.enabled ? loss * scale_.to(loss.scalar_type()).squeeze() : loss;
+}
+
+bool LossScaler::unscale_(const std::vector<at::Tensor>& grads) {
+  if (!options_.enabled) return false;
+  at::NoGradGuard no_grad;
+  found_inf_.zero_();
+  at::Tensor inv_scale = scale_.to(at::kDouble).reciprocal().to(at::kFloat);  // (1), as GradScaler computes it
+  at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, inv_scale);
+  return found_inf_.item<float>() != 0.0f;
+}
+
+void LossScaler::update() {
+  if (!options_.enabled) return;
+  at::_amp_update_scale_(scale_, growth_tracker_, found_inf_, options_.growth_factor, options_.backoff_factor,
+                         options_.growth_interval);
+}
+
+double LossScaler::current_scale() const { return options_.enabled ? scale_.item<double>() : 1.0; }
+
+NamedTensors LossScaler::state() const {
+  return {{"scaler.scale", scale_}, {"scaler.growth_tracker", growth_tracker_}};
+}
+
+void LossScaler::load_state(const NamedTensors& state, const std::string& source) {
+  at::Tensor scale, tracker;
+  for (const auto& [name, tensor] : state) {
+    if (name == "scaler.scale") scale = tensor;
+    if (name == "scaler.growth_tracker") tracker = tensor;
+  }
+  if (!scale.defined() || scale.numel() != 1 || !tracker.defined() || tracker.numel() != 1) {
+    fail(codes::kCheckpoint, source + ": loss-scaler state (scaler.scale, scaler.growth_tracker) is missing or malformed");
+  }
+  scale_.copy_(scale.reshape({1}));
+  growth_tracker_.copy_(tracker.reshape({1}));
+}
+
+}  // namespace albert

@@ -1,0 +1,90 @@
+#include "train/session.h"
+
+#include "albert/loss.h"
+#include "common/error.h"
+#include "optim/clip.h"
+
+namespace albert {
+
+namespace {
+LossScalerOptions scaler_options(const TrainOptions& options) {
+  LossScalerOptions scaler = options.loss_scaler;
+  scaler.enabled = options.amp == Amp::kFp16;
+  return scaler;
+}
+}  // namespace
+
+TrainSession::TrainSession(AlbertForSequenceClassification& model, TrainOptions options)
+    : model_(model),
+      options_(options),
+      optimizer_(model.named_parameters(), options.adamw),
+      scaler_(scaler_options(options), model.device) {}
+
+at::Tensor TrainSession::forward_backward(const Batch& host_batch) {
+  check_batch(host_batch, model_.config);
+  if (!host_batch.labels.defined()) fail(codes::kInput, "a training batch needs labels");
+  const Batch batch = host_batch.to(model_.device);
+  at::AutoGradMode grad_mode(true);
+  at::Tensor loss;  // () fp32
+  {
+    AutocastScope autocast(options_.amp, model_.device.type());
+    at::Tensor logits = model_.forward(batch.input_ids, batch.attention_mask, batch.token_type_ids, /*train=*/true);
+    loss = sequence_classification_loss(model_.config, logits.to(at::kFloat), batch.labels);
+  }
+  scaler_.scale(loss).backward();
+  return loss.detach();
+}
+
+std::vector<at::Tensor> TrainSession::grads() const {
+  std::vector<at::Tensor> out;
+  for (const auto& [name, parameter] : model_.named_parameters()) {
+    if (parameter.grad().defined()) out.push_back(parameter.grad());
+  }
+  return out;
+}
+
+void TrainSession::zero_grad() {
+  for (const auto& [name, parameter] : model_.named_parameters()) {
+    at::Tensor p = parameter;
+    p.mutable_grad() = at::Tensor();  // set_to_none, as torch's zero_grad() does by default
+  }
+}
+
+StepResult TrainSession::step(const Batch& batch, double lr) {
+  zero_grad();
+  at::Tensor loss = forward_backward(batch);
+  std::vector<at::Tensor> gradients = grads();
+  const bool overflow = scaler_.unscale_(gradients);
+  at::Tensor grad_norm = clip_grad_norm_(gradients, options_.max_grad_norm);
+  if (!overflow) optimizer_.step(lr);
+  scaler_.update();
+  zero_grad();
+  return StepResult{loss.item<double>(), grad_norm.item<double>(), overflow, scaler_.current_scale()};
+}
+
+std::pair<double, NamedTensors> TrainSession::gradients(const Batch& batch) {
+  zero_grad();
+  at::Tensor loss = forward_backward(batch);
+  std::vector<at::Tensor> gradients = grads();
+  scaler_.unscale_(gradients);
+  NamedTensors out;
+  for (const auto& [name, parameter] : model_.named_parameters()) {
+    at::Tensor grad = parameter.grad();
+    out.emplace_back(name, grad.defined() ? grad.to(at::kCPU, at::kFloat) : at::zeros(parameter.sizes(), at::kFloat));
+  }
+  zero_grad();
+  return {loss.item<double>(), out};
+}
+
+NamedTensors TrainSession::state() const {
+  NamedTensors out = optimizer_.state();
+  for (auto& entry : scaler_.state()) out.push_back(entry);
+  return out;
+}
+
+void TrainSession::load_state(const NamedTensors& state, const std::string& source) {
+  optimizer_.load_state(state, source);
+  scaler_.load_state(state, source);
+}
+
+}  // namespace albert

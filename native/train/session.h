@@ -1,0 +1,56 @@
+// A training session: the model, its AdamW state and its loss scaler, and the one native call
+// per step that the design asks for: autocast forward, loss, (scaled) backward, unscale and
+// overflow check, clip, AdamW with the learning rate passed in, zero grads.
+#pragma once
+
+#include "albert/model.h"
+#include "optim/adamw.h"
+#include "optim/loss_scaler.h"
+#include "train/eval_step.h"
+
+#include <memory>
+
+namespace albert {
+
+struct TrainOptions {
+  AdamWOptions adamw;
+  double max_grad_norm = 1.0;  // 0: no clipping
+  Amp amp = Amp::kOff;
+  LossScalerOptions loss_scaler;  // used when amp is fp16
+};
+
+struct StepResult {
+  double loss;        // unscaled loss of the batch
+  double grad_norm;   // global gradient norm before clipping
+  bool skipped;       // fp16 overflow: no update this step
+  double loss_scale;  // after this step's update
+};
+
+class TrainSession {
+ public:
+  // The model must outlive the session.
+  TrainSession(AlbertForSequenceClassification& model, TrainOptions options);
+
+  StepResult step(const Batch& batch, double lr);
+  EvalResult eval(const Batch& batch) const { return eval_step(model_, batch, options_.amp); }
+  // Forward + backward in train mode; gradients (fp32, CPU) by parameter name. No update.
+  std::pair<double, NamedTensors> gradients(const Batch& batch);
+
+  NamedTensors state() const;  // optimizer + scaler, for a checkpoint
+  void load_state(const NamedTensors& state, const std::string& source);
+  int64_t steps_taken() const { return optimizer_.steps_taken(); }
+  double loss_scale() const { return scaler_.current_scale(); }
+
+ private:
+  // Forward and backward of the scaled loss; returns the unscaled loss.
+  at::Tensor forward_backward(const Batch& batch);
+  std::vector<at::Tensor> grads() const;
+  void zero_grad();
+
+  AlbertForSequenceClassification& model_;
+  TrainOptions options_;
+  AdamW optimizer_;
+  LossScaler scaler_;
+};
+
+}  // namespace albert

@@ -1,0 +1,169 @@
+// AlbertForSequenceClassification: the public model class. HF names and numerics (the
+// native core mirrors transformers' modeling_albert.py); HF directories in and out.
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { AlbertTrainerError, invalidArgument } from '../errors';
+import { callNative, callNativeSync, native, type NativeAmp, type NativeDevice, type NativeModel } from '../native';
+import { type Batch, validateBatch } from './batch';
+import {
+  type AlbertConfig,
+  type AlbertConfigOverrides,
+  albertConfig,
+  albertConfigToJson,
+  parseAlbertConfig,
+  readAlbertConfig,
+  toNativeConfig,
+  writeAlbertConfig,
+} from './config';
+
+export const WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+export interface ModelOptions {
+  /** 'cpu' (default) or 'cuda' (needs an addon built against a CUDA libtorch). */
+  device?: NativeDevice;
+  /** Parameter dtype. Master weights are fp32; AMP is chosen per call. */
+  dtype?: 'float32';
+}
+
+export interface FromConfigOptions extends ModelOptions {
+  /** Seed of the weight initialization (HF's _init_weights: Normal(0, initializer_range)). Default 42. */
+  seed?: number;
+}
+
+export interface ForwardOptions {
+  /** Autocast precision: 'off' (default), 'bf16' or 'fp16'. */
+  amp?: NativeAmp;
+}
+
+export interface ForwardResult {
+  /** (B, num_labels) row-major, fp32. */
+  logits: Float32Array;
+  /** Present when the batch has labels: HF's loss for the config's problem type. */
+  loss?: number;
+}
+
+export interface ParameterInfo {
+  name: string;
+  shape: number[];
+}
+
+const AMPS: readonly NativeAmp[] = ['off', 'bf16', 'fp16'];
+
+function resolveOptions(options: ModelOptions | undefined): { device: NativeDevice } {
+  const device = options?.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda') throw invalidArgument("'cpu' or 'cuda'", 'device', device);
+  if (options?.dtype !== undefined && options.dtype !== 'float32') {
+    throw invalidArgument("'float32' (AMP is chosen per call with `amp`)", 'dtype', options.dtype);
+  }
+  return { device };
+}
+
+export function resolveAmp(amp: unknown): NativeAmp {
+  if (amp === undefined) return 'off';
+  if (!AMPS.includes(amp as NativeAmp)) throw invalidArgument("'off', 'bf16' or 'fp16'", 'amp', amp);
+  return amp as NativeAmp;
+}
+
+export class AlbertForSequenceClassification {
+  readonly config: AlbertConfig;
+  /** The native model; for Trainer and other parts of this package. */
+  readonly native: NativeModel;
+
+  private constructor(config: AlbertConfig, nativeModel: NativeModel) {
+    this.config = config;
+    this.native = nativeModel;
+  }
+
+  /** A randomly initialized model from an HF-style config (snake_case fields; missing ones take HF's defaults). */
+  static fromConfig(config: AlbertConfig | AlbertConfigOverrides, options?: FromConfigOptions): AlbertForSequenceClassification {
+    const seed = options?.seed ?? 42;
+    if (!Number.isInteger(seed) || seed < 0) throw invalidArgument('non-negative integer', 'seed', seed);
+    const { device } = resolveOptions(options);
+    const resolved = 'extra' in config ? parseAlbertConfig(albertConfigToJson(config), 'config') : albertConfig(config);
+    const { Model } = native();
+    return new AlbertForSequenceClassification(resolved, callNativeSync(() => new Model(toNativeConfig(resolved), { seed, device })));
+  }
+
+  /** Loads an HF directory: `config.json` + `model.safetensors` (strict: every key, shape and dtype checked). */
+  static async fromPretrained(dir: string, options?: ModelOptions): Promise<AlbertForSequenceClassification> {
+    if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a directory path', 'dir', dir);
+    const { device } = resolveOptions(options);
+    const config = await readAlbertConfig(path.join(dir, CONFIG_FILE));
+    const weights = path.join(dir, WEIGHTS_FILE);
+    try {
+      await fs.access(weights);
+    } catch {
+      const hasBin = await fs.access(path.join(dir, 'pytorch_model.bin')).then(() => true, () => false);
+      throw new AlbertTrainerError(
+        'ERR_IO',
+        `${weights}: no such file` +
+          (hasBin ? ' (the folder has pytorch_model.bin; convert it with HF: model.save_pretrained(dir, safe_serialization=True))' : ''),
+      );
+    }
+    const { Model } = native();
+    const model = new AlbertForSequenceClassification(
+      config,
+      callNativeSync(() => new Model(toNativeConfig(config), { seed: 0, device })),
+    );
+    try {
+      await callNative(() => model.native.loadWeights(weights));
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return model;
+  }
+
+  /** Writes `config.json` and `model.safetensors` that HF's `from_pretrained` loads. */
+  async savePretrained(dir: string): Promise<void> {
+    if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a directory path', 'dir', dir);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new AlbertTrainerError('ERR_IO', `${dir}: cannot create the output directory (${(error as Error).message})`);
+    }
+    await callNative(() => this.native.saveWeights(path.join(dir, WEIGHTS_FILE), {}));
+    await writeAlbertConfig(dir, this.config);
+  }
+
+  /** Eval-mode forward (no dropout, no gradients). */
+  async forward(batch: Batch, options?: ForwardOptions): Promise<ForwardResult> {
+    this.assertUsable();
+    const amp = resolveAmp(options?.amp);
+    const checked = validateBatch(batch, this.config);
+    return callNative(() => this.native.forward(checked, { amp }));
+  }
+
+  /** Every parameter by HF state-dict name, in HF's order. */
+  parameters(): ParameterInfo[] {
+    this.assertUsable();
+    return callNativeSync(() => this.native.parameters());
+  }
+
+  /** A copy of one parameter's values (fp32, row-major). */
+  getParameter(name: string): Float32Array {
+    this.assertUsable();
+    if (typeof name !== 'string') throw invalidArgument('a parameter name', 'name', name);
+    return callNativeSync(() => this.native.getParameter(name));
+  }
+
+  get device(): NativeDevice {
+    return this.native.device;
+  }
+
+  get disposed(): boolean {
+    return this.native.disposed;
+  }
+
+  /** Frees the weights now rather than at garbage collection. Further calls throw ERR_DISPOSED. */
+  dispose(): void {
+    callNativeSync(() => this.native.dispose());
+  }
+
+  private assertUsable(): void {
+    if (this.native.disposed) {
+      throw new AlbertTrainerError('ERR_DISPOSED', 'this model was disposed; create or load a new one');
+    }
+  }
+}

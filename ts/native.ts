@@ -1,0 +1,193 @@
+// The one door to the compiled addon: loads build/Release/albert_native.node and declares,
+// with types, everything it exports. Nothing else in ts/ requires the binary.
+//
+// Native calls that do real work return promises (they run on a libuv worker thread);
+// a rejection is an Error with a `code` (see ts/errors.ts) whose stack is the JS caller's.
+import * as path from 'path';
+import { AlbertTrainerError, type ErrorCode } from './errors';
+
+/** Config as the core takes it: HF AlbertConfig fields, already validated by ts/model/config.ts. */
+export interface NativeConfig {
+  vocabSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numHiddenGroups: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  innerGroupNum: number;
+  hiddenAct: 'gelu_new' | 'gelu' | 'relu' | 'gelu_python' | 'gelu_pytorch_tanh' | 'silu' | 'swish' | 'tanh';
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
+  maxPositionEmbeddings: number;
+  typeVocabSize: number;
+  initializerRange: number;
+  layerNormEps: number;
+  classifierDropoutProb: number;
+  numLabels: number;
+  padTokenId: number; // the word-embedding row that gets no gradient (HF padding_idx); -1 = none
+  problemType: 'single_label_classification' | 'multi_label_classification' | 'regression';
+}
+
+export type NativeDevice = 'cpu' | 'cuda';
+export type NativeAmp = 'off' | 'bf16' | 'fp16';
+
+/** A batch as typed arrays, row-major B x T. Checked by ts/model/batch.ts before it gets here. */
+export interface NativeBatch {
+  inputIds: Int32Array; // (B, T)
+  attentionMask: Int32Array; // (B, T), 1 = token, 0 = padding
+  tokenTypeIds?: Int32Array; // (B, T), zeros when absent
+  labels?: Int32Array | Float32Array; // (B) class ids; (B) targets for regression; (B, L) for multi-label
+  batchSize: number; // B
+  seqLen: number; // T
+}
+
+export interface NativeForwardResult {
+  logits: Float32Array; // (B, L)
+  loss?: number;
+}
+
+export interface NativeStepResult {
+  loss: number; // the unscaled loss of this step's batch
+  gradNorm: number; // global L2 norm of the gradients before clipping (NaN/Infinity on overflow)
+  skipped: boolean; // true when fp16 gradients overflowed and the update was skipped
+  lossScale: number; // the loss scale after this step (1 when no scaler runs)
+}
+
+export interface NativeParameterInfo {
+  name: string; // HF state-dict name
+  shape: number[];
+}
+
+export interface NativeModel {
+  readonly disposed: boolean;
+  readonly device: NativeDevice;
+  /** Strict load of a safetensors file: missing/unexpected keys, shapes, dtypes are errors. */
+  loadWeights(file: string): Promise<void>;
+  /** Writes every parameter (fp32) to a safetensors file, atomically. */
+  saveWeights(file: string, metadata: Record<string, string>): Promise<void>;
+  forward(batch: NativeBatch, options: { amp: NativeAmp }): Promise<NativeForwardResult>;
+  parameters(): NativeParameterInfo[];
+  /** A copy of one parameter's values, fp32, row-major. */
+  getParameter(name: string): Float32Array;
+  dispose(): void;
+}
+
+export interface NativeModelConstructor {
+  new (config: NativeConfig, options: { seed: number; device: NativeDevice }): NativeModel;
+}
+
+export interface NativeTrainerOptions {
+  lr: number; // only a default; each step passes its own
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  maxGradNorm: number; // 0 = no clipping
+  amp: NativeAmp;
+  lossScale: { init: number; growthFactor: number; backoffFactor: number; growthInterval: number };
+}
+
+export interface NativeTrainer {
+  readonly disposed: boolean;
+  /** forward (train mode, autocast), loss, backward, unscale, clip, AdamW, zero grads. */
+  step(batch: NativeBatch, lr: number): Promise<NativeStepResult>;
+  /** forward in eval mode, no grad. */
+  evalStep(batch: NativeBatch): Promise<NativeForwardResult>;
+  /** forward + backward only (train mode), gradients returned by HF name; nothing is updated. */
+  computeGradients(batch: NativeBatch): Promise<{ loss: number; gradients: Record<string, Float32Array> }>;
+  /** AdamW moments and steps, loss-scaler state: one safetensors file, atomically. */
+  saveState(file: string): Promise<void>;
+  loadState(file: string): Promise<void>;
+  readonly stepCount: number;
+  readonly lossScale: number;
+  dispose(): void;
+}
+
+export interface NativeTrainerConstructor {
+  new (model: NativeModel, options: NativeTrainerOptions): NativeTrainer;
+}
+
+export interface NativeInfo {
+  torchVersion: string;
+  builtWithCuda: boolean;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  numThreads: number;
+  bf16Supported: boolean; // CPU autocast bf16 usable at speed (AVX512-BF16 / AMX) or CUDA bf16
+}
+
+export interface NativeBinding {
+  Model: NativeModelConstructor;
+  Trainer: NativeTrainerConstructor;
+  info(): NativeInfo;
+  setNumThreads(n: number): void;
+}
+
+const ADDON_PATH = path.resolve(__dirname, '..', 'build', 'Release', 'albert_native.node');
+
+let binding: NativeBinding | undefined;
+
+/** Loads the addon once; a failed load says what to do about it. */
+export function native(): NativeBinding {
+  if (binding) return binding;
+  const file = process.env.ALBERT_TRAINER_ADDON ?? ADDON_PATH;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    binding = require(file) as NativeBinding;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const error = new Error(
+      `albert-trainer could not load its native addon (${file}).\n` +
+        `  ${reason}\n` +
+        'Possible solutions:\n' +
+        '- Build it: run `npm install` (or `npm run build`) in the albert-trainer folder.\n' +
+        '- If libtorch moved or was removed since the build, rebuild: `npm run build:native`.\n' +
+        '- To use an existing libtorch: `TORCH_PY=/path/to/python npm install` or `LIBTORCH=/path/to/libtorch npm install`.',
+    );
+    throw new AlbertTrainerError('ERR_ADDON_LOAD', error.message);
+  }
+  return binding;
+}
+
+/**
+ * Runs a native call and gives any error it throws or rejects with the JS caller's stack
+ * (captured before the call, as sharp does), so a native failure points at user code.
+ */
+export async function callNative<T>(call: () => Promise<T> | T): Promise<T> {
+  const caller: { stack?: string } = {};
+  Error.captureStackTrace(caller, callNative);
+  try {
+    return await call();
+  } catch (error) {
+    throw withCallerStack(error, caller.stack);
+  }
+}
+
+/** The synchronous form of callNative. */
+export function callNativeSync<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    const caller: { stack?: string } = {};
+    Error.captureStackTrace(caller, callNativeSync);
+    throw withCallerStack(error, caller.stack);
+  }
+}
+
+function withCallerStack(error: unknown, stack: string | undefined): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as Error & { code?: string }).code;
+  const wrapped = new AlbertTrainerError(isErrorCode(code) ? code : 'ERR_NATIVE', error.message);
+  if (stack) wrapped.stack = `${wrapped.name} [${wrapped.code}]: ${error.message}\n${stack.split('\n').slice(1).join('\n')}`;
+  return wrapped;
+}
+
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'ERR_ARGUMENT', 'ERR_CONFIG', 'ERR_INPUT', 'ERR_SAFETENSORS', 'ERR_CHECKPOINT', 'ERR_DEVICE', 'ERR_IO',
+  'ERR_BUSY', 'ERR_DISPOSED', 'ERR_TORCH', 'ERR_NATIVE', 'ERR_ADDON_LOAD',
+]);
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && ERROR_CODES.has(code);
+}
