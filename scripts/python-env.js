@@ -149,7 +149,9 @@ function pipNetworkFlags(python, extraIndexes = []) {
  */
 function pipInstall(python, args, what, { extraIndexes = [] } = {}) {
   const start = Date.now();
-  const flags = ['--disable-pip-version-check', '--no-input', ...pipNetworkFlags(python, extraIndexes)];
+  // --no-compile: pip would byte-compile every .py of torch and transformers (thousands, ~10 s);
+  // python compiles the few that get imported on first use instead.
+  const flags = ['--disable-pip-version-check', '--no-input', '--no-compile', ...pipNetworkFlags(python, extraIndexes)];
   log(`${what} ...`);
   const argv = ['-m', 'pip', 'install', ...flags, ...args];
   if (process.env.ALBERT_TRAINER_VERBOSE) {

@@ -33,7 +33,10 @@ export function describe(value: unknown): string {
     return `${String(value)} of type ${typeof value}`;
   }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
+  if (ArrayBuffer.isView(value)) {
+    const name = value.constructor.name;
+    return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name} of length ${(value as unknown as { length: number }).length}`;
+  }
   return `a value of type ${typeof value}`;
 }
 

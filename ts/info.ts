@@ -1,6 +1,8 @@
 // What this installation can do: versions, device, threads, precision support.
 import { invalidArgument } from './errors';
-import { native } from './native';
+import * as fs from 'fs';
+import * as path from 'path';
+import { native, packageRoot } from './native';
 
 export interface Info {
   version: string;
@@ -14,8 +16,7 @@ export interface Info {
 }
 
 export function info(): Info {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const pkg = require('../package.json') as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return { version: pkg.version, nodeVersion: process.versions.node, ...native().info() };
 }
 

@@ -3,7 +3,9 @@
 //
 // Native calls that do real work return promises (they run on a libuv worker thread);
 // a rejection is an Error with a `code` (see ts/errors.ts) whose stack is the JS caller's.
+import * as fs from 'fs';
 import * as path from 'path';
+import { types } from 'util';
 import { AlbertTrainerError, type ErrorCode } from './errors';
 
 /** Config as the core takes it: HF AlbertConfig fields, already validated by ts/model/config.ts. */
@@ -124,14 +126,26 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
 }
 
-const ADDON_PATH = path.resolve(__dirname, '..', 'build', 'Release', 'albert_native.node');
+/** The package's root folder: the nearest one above this file whose package.json names albert-trainer. */
+export function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'albert-trainer') {
+        return dir;
+      }
+    } catch {
+      // no package.json here: keep going up
+    }
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..');
+  }
+}
 
 let binding: NativeBinding | undefined;
 
 /** Loads the addon once; a failed load says what to do about it. */
 export function native(): NativeBinding {
   if (binding) return binding;
-  const file = process.env.ALBERT_TRAINER_ADDON ?? ADDON_PATH;
+  const file = process.env.ALBERT_TRAINER_ADDON ?? path.join(packageRoot(), 'build', 'Release', 'albert_native.node');
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     binding = require(file) as NativeBinding;
@@ -176,7 +190,10 @@ export function callNativeSync<T>(call: () => T): T {
 }
 
 function withCallerStack(error: unknown, stack: string | undefined): unknown {
-  if (!(error instanceof Error)) return error;
+  if (error instanceof AlbertTrainerError) return error;
+  // The addon's errors come from Node's main realm: `instanceof Error` is false inside a vm
+  // context (jest), so recognise them by shape.
+  if (!types.isNativeError(error) && !(error instanceof Error)) return error;
   const code = (error as Error & { code?: string }).code;
   const wrapped = new AlbertTrainerError(isErrorCode(code) ? code : 'ERR_NATIVE', error.message);
   if (stack) wrapped.stack = `${wrapped.name} [${wrapped.code}]: ${error.message}\n${stack.split('\n').slice(1).join('\n')}`;

@@ -74,7 +74,7 @@ export class Trainer {
     const lossScale = {
       init: finiteNumber(scale.init ?? 65536, 'lossScale.init', (v) => v > 0, 'positive number'),
       growthFactor: finiteNumber(scale.growthFactor ?? 2, 'lossScale.growthFactor', (v) => v > 1, 'number > 1'),
-      backoffFactor: finiteNumber(scale.backoffFactor ?? 0.5, 'lossScale.backoffFactor', inUnit, 'number in (0, 1)'),
+      backoffFactor: finiteNumber(scale.backoffFactor ?? 0.5, 'lossScale.backoffFactor', (v) => v > 0 && v < 1, 'number in (0, 1)'),
       growthInterval: finiteNumber(scale.growthInterval ?? 2000, 'lossScale.growthInterval', (v) => Number.isInteger(v) && v > 0, 'positive integer'),
     };
     this.model = model;

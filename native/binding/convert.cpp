@@ -78,7 +78,8 @@ AlbertConfig config_from_js(const Napi::Value& value) {
 Batch batch_from_js(const Napi::Value& value) {
   const Napi::Object& o = require_object(value, "batch");
   const double b = number_field(o, "batchSize"), t = number_field(o, "seqLen");
-  if (!(b >= 1 && t >= 1 && std::floor(b) == b && std::floor(t) == t)) {
+  auto is_size = [](double v) { return std::isfinite(v) && v >= 1 && v <= 9007199254740992.0 && std::floor(v) == v; };
+  if (!is_size(b) || !is_size(t) || b * t > 9007199254740992.0) {
     fail(codes::kInput, "batchSize and seqLen must be positive integers");
   }
   const int64_t B = static_cast<int64_t>(b), T = static_cast<int64_t>(t);
@@ -127,6 +128,13 @@ Napi::Float32Array to_float32_array(Napi::Env env, const at::Tensor& tensor) {
   auto array = Napi::Float32Array::New(env, static_cast<size_t>(values.numel()));
   std::memcpy(array.Data(), values.data_ptr<float>(), sizeof(float) * values.numel());
   return array;
+}
+
+Napi::Object eval_result_to_js(Napi::Env env, const EvalResult& result) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("logits", to_float32_array(env, result.logits));
+  if (result.loss) out.Set("loss", Napi::Number::New(env, *result.loss));
+  return out;
 }
 
 }  // namespace albert::binding

@@ -6,6 +6,7 @@
 #include "albert/config.h"
 #include "train/autocast.h"
 #include "train/batch.h"
+#include "train/eval_step.h"
 
 #include <napi.h>
 
@@ -25,5 +26,8 @@ std::string string_field(const Napi::Object& object, const char* field);
 
 // A float tensor (any device, any float dtype) -> a new Float32Array holding a copy.
 Napi::Float32Array to_float32_array(Napi::Env env, const at::Tensor& tensor);
+
+// { logits: Float32Array, loss?: number }
+Napi::Object eval_result_to_js(Napi::Env env, const EvalResult& result);
 
 }  // namespace albert::binding

@@ -83,12 +83,7 @@ Napi::Value ModelWrap::forward(const Napi::CallbackInfo& info) {
     auto result = std::make_shared<EvalResult>();
     return PromiseWorker::queue(
         info.Env(), [handle, batch, amp, result] { *result = eval_step(*handle->model, batch, amp); },
-        [result](Napi::Env env) -> Napi::Value {
-          Napi::Object out = Napi::Object::New(env);
-          out.Set("logits", to_float32_array(env, result->logits));
-          if (result->loss) out.Set("loss", Napi::Number::New(env, *result->loss));
-          return out;
-        },
+        [result](Napi::Env env) -> Napi::Value { return eval_result_to_js(env, *result); },
         [handle] { handle->release(); });
   });
 }

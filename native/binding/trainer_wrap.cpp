@@ -95,12 +95,7 @@ Napi::Value TrainerWrap::eval_step(const Napi::CallbackInfo& info) {
     auto result = std::make_shared<EvalResult>();
     return PromiseWorker::queue(
         info.Env(), [session, batch, result] { *result = session->eval(batch); },
-        [result](Napi::Env env) -> Napi::Value {
-          Napi::Object out = Napi::Object::New(env);
-          out.Set("logits", to_float32_array(env, result->logits));
-          if (result->loss) out.Set("loss", Napi::Number::New(env, *result->loss));
-          return out;
-        },
+        [result](Napi::Env env) -> Napi::Value { return eval_result_to_js(env, *result); },
         [model] { model->release(); });
   });
 }
@@ -167,6 +162,7 @@ Napi::Value TrainerWrap::load_state(const Napi::CallbackInfo& info) {
 
 Napi::Value TrainerWrap::step_count(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
+    if (model_->busy.load()) fail(codes::kBusy, "stepCount: the model is busy with another call; await it first");
     return Napi::Number::New(info.Env(), static_cast<double>(session().steps_taken()));
   });
 }

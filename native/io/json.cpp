@@ -97,8 +97,12 @@ const Value* Value::find(std::string_view key) const {
   return nullptr;
 }
 
+namespace {
+
 // ---- UTF-8 --------------------------------------------------------------------------------
 
+// Length of the well-formed UTF-8 sequence starting at text[pos], or 0 when it is not one
+// (overlong forms, surrogates and code points past U+10FFFF are not well formed).
 std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
   // Unicode 15, table 3-7 (well-formed UTF-8 byte sequences).
   auto byte = [&](std::size_t i) -> int {
@@ -120,8 +124,6 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
   }
   return 0;
 }
-
-namespace {
 
 void append_utf8(std::uint32_t code_point, std::string& out) {
   if (code_point < 0x80) {

@@ -95,8 +95,4 @@ std::string serialize(const Value& value);
 // serialize(value) cut to about max_bytes with "..." appended: for error messages.
 std::string summarize(const Value& value, std::size_t max_bytes = 60);
 
-// Length of the well-formed UTF-8 sequence starting at text[pos], or 0 when it is not one
-// (overlong forms, surrogates and code points past U+10FFFF are not well formed).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t pos);
-
 }  // namespace albert::io::json

@@ -25,6 +25,7 @@
 #include <random>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 
 #include "common/error.h"
 #include "io/json.h"
@@ -107,23 +108,39 @@ std::string offsets_text(std::uint64_t begin, std::uint64_t end) {
   fail(codes::kIo, path + ": " + action + ": " + std::strerror(error));
 }
 
+// A file descriptor that is closed when its owner goes away, thrown exceptions included.
+class UniqueFd {
+ public:
+  // open(2), retried on EINTR; get() < 0 when it failed (errno is set).
+  UniqueFd(const std::string& path, int flags, mode_t mode = 0) {
+    do {
+      fd_ = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+    } while (fd_ < 0 && errno == EINTR);
+  }
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_ = -1;
+};
+
 // ---- reading ------------------------------------------------------------------------------
 
 class InputFile {
  public:
-  explicit InputFile(const std::string& path) : path_(path) {
-    do {
-      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    } while (fd_ < 0 && errno == EINTR);
-    if (fd_ < 0) fail_io(path, "cannot open for reading");
+  explicit InputFile(const std::string& path) : path_(path), fd_(path, O_RDONLY) {
+    if (fd_.get() < 0) fail_io(path, "cannot open for reading");
     struct stat info {};
-    if (::fstat(fd_, &info) != 0) fail_io(path, "cannot stat");
+    if (::fstat(fd_.get(), &info) != 0) fail_io(path, "cannot stat");
     if (!S_ISREG(info.st_mode)) fail(codes::kIo, path + ": not a regular file");
     size_ = static_cast<std::uint64_t>(info.st_size);
   }
-  ~InputFile() { ::close(fd_); }
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
 
   std::uint64_t size() const { return size_; }
 
@@ -131,7 +148,7 @@ class InputFile {
   void read_at(void* destination, std::uint64_t count, std::uint64_t offset) const {
     auto* bytes = static_cast<char*>(destination);
     while (count > 0) {
-      const ssize_t got = ::pread(fd_, bytes, count, static_cast<off_t>(offset));
+      const ssize_t got = ::pread(fd_.get(), bytes, count, static_cast<off_t>(offset));
       if (got < 0) {
         if (errno == EINTR) continue;
         fail_io(path_, "read failed at byte " + std::to_string(offset));
@@ -148,7 +165,7 @@ class InputFile {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::uint64_t size_ = 0;
 };
 
@@ -319,18 +336,11 @@ at::Tensor read_tensor(const InputFile& file, const std::string& path, const Ten
 // over `path`. Until commit() succeeds, the destructor closes and removes it.
 class TemporaryFile {
  public:
-  explicit TemporaryFile(const std::string& path) : path_(path) {
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()),
-                  static_cast<unsigned>(std::random_device{}()));
-    temp_path_ = path + suffix;
-    do {
-      fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    } while (fd_ < 0 && errno == EINTR);
-    if (fd_ < 0) fail_io(path_, "cannot create the temporary file " + temp_path_);
+  explicit TemporaryFile(const std::string& path)
+      : path_(path), temp_path_(temporary_path_for(path)), fd_(temp_path_, O_WRONLY | O_CREAT | O_EXCL, 0666) {
+    if (fd_.get() < 0) fail_io(path_, "cannot create the temporary file " + temp_path_);
   }
   ~TemporaryFile() {
-    if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(temp_path_.c_str());
   }
   TemporaryFile(const TemporaryFile&) = delete;
@@ -339,7 +349,7 @@ class TemporaryFile {
   void write(const void* data, std::uint64_t count) {
     const auto* bytes = static_cast<const char*>(data);
     while (count > 0) {
-      const ssize_t wrote = ::write(fd_, bytes, count);
+      const ssize_t wrote = ::write(fd_.get(), bytes, count);
       if (wrote < 0) {
         if (errno == EINTR) continue;
         fail_io(path_, "cannot write the temporary file " + temp_path_);
@@ -350,10 +360,8 @@ class TemporaryFile {
   }
 
   void commit() {
-    if (::fsync(fd_) != 0) fail_io(path_, "cannot flush the temporary file " + temp_path_);
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail_io(path_, "cannot close the temporary file " + temp_path_);
+    if (::fsync(fd_.get()) != 0) fail_io(path_, "cannot flush the temporary file " + temp_path_);
+    if (::close(fd_.release()) != 0) fail_io(path_, "cannot close the temporary file " + temp_path_);
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
       fail_io(path_, "cannot rename the temporary file " + temp_path_ + " over it");
     }
@@ -362,20 +370,25 @@ class TemporaryFile {
   }
 
  private:
+  static std::string temporary_path_for(const std::string& path) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()),
+                  static_cast<unsigned>(std::random_device{}()));
+    return path + suffix;
+  }
+
   // Makes the rename itself durable. Best effort: the new file is already in place, so a
   // failure here is not reported as a failed write.
   void sync_folder() const {
     const auto slash = path_.rfind('/');
     const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
+    const UniqueFd folder_fd(folder, O_RDONLY | O_DIRECTORY);
+    if (folder_fd.get() >= 0) ::fsync(folder_fd.get());
   }
 
   std::string path_;
   std::string temp_path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   bool committed_ = false;
 };
 

@@ -57,27 +57,50 @@ NamedTensors AdamW::state() const {
   return out;
 }
 
-void AdamW::load_state(const NamedTensors& state, const std::string& source) {
-  std::map<std::string, at::Tensor> stored(state.begin(), state.end());
-  auto find = [&](const std::string& key, at::IntArrayRef shape) -> const at::Tensor& {
-    auto it = stored.find(key);
-    if (it == stored.end()) fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" is missing");
-    if (it->second.sizes() != shape) {
-      fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" does not fit the model's parameter shape");
-    }
-    return it->second;
-  };
-  for (const Slot& slot : slots_) {  // check everything first
-    find("exp_avg." + slot.name, slot.parameter.sizes());
-    find("exp_avg_sq." + slot.name, slot.parameter.sizes());
-    find("step." + slot.name, {});
+namespace {
+std::string shape_of(at::IntArrayRef shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+const at::Tensor& find_state(const std::map<std::string, at::Tensor>& stored, const std::string& key, at::IntArrayRef shape,
+                             const std::string& source) {
+  auto it = stored.find(key);
+  if (it == stored.end()) fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" is missing");
+  if (it->second.sizes() != shape) {
+    fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" has shape " + shape_of(it->second.sizes()) +
+                                 " but the model's parameter has " + shape_of(shape));
   }
+  return it->second;
+}
+}  // namespace
+
+bool AdamW::owns_key(const std::string& key) const {
+  for (const Slot& slot : slots_) {
+    if (key == "exp_avg." + slot.name || key == "exp_avg_sq." + slot.name || key == "step." + slot.name) return true;
+  }
+  return false;
+}
+
+void AdamW::check_state(const NamedTensors& state, const std::string& source) const {
+  std::map<std::string, at::Tensor> stored(state.begin(), state.end());
+  for (const Slot& slot : slots_) {
+    find_state(stored, "exp_avg." + slot.name, slot.parameter.sizes(), source);
+    find_state(stored, "exp_avg_sq." + slot.name, slot.parameter.sizes(), source);
+    find_state(stored, "step." + slot.name, {}, source);
+  }
+}
+
+void AdamW::load_state(const NamedTensors& state, const std::string& source) {
+  check_state(state, source);
+  std::map<std::string, at::Tensor> stored(state.begin(), state.end());
   at::NoGradGuard no_grad;
   int64_t steps = 0;
   for (Slot& slot : slots_) {
-    slot.exp_avg.copy_(find("exp_avg." + slot.name, slot.parameter.sizes()));
-    slot.exp_avg_sq.copy_(find("exp_avg_sq." + slot.name, slot.parameter.sizes()));
-    slot.step.copy_(find("step." + slot.name, {}));
+    slot.exp_avg.copy_(stored.at("exp_avg." + slot.name));
+    slot.exp_avg_sq.copy_(stored.at("exp_avg_sq." + slot.name));
+    slot.step.copy_(stored.at("step." + slot.name));
     steps = std::max<int64_t>(steps, static_cast<int64_t>(slot.step.item<float>()));
   }
   steps_taken_ = steps;

@@ -29,8 +29,12 @@ class AdamW {
 
   // State as named tensors: "exp_avg.<param>", "exp_avg_sq.<param>", "step.<param>".
   NamedTensors state() const;
+  // The state keys this optimizer owns (those state() writes).
+  bool owns_key(const std::string& key) const;
   // Strict: every state tensor present with the parameter's shape; throws ERR_CHECKPOINT naming
-  // the key and `source` otherwise. Nothing changes unless everything fits.
+  // the key and `source` otherwise. Changes nothing.
+  void check_state(const NamedTensors& state, const std::string& source) const;
+  // check_state, then copy. Nothing changes unless everything fits.
   void load_state(const NamedTensors& state, const std::string& source);
 
  private:

@@ -35,15 +35,28 @@ NamedTensors LossScaler::state() const {
   return {{"scaler.scale", scale_}, {"scaler.growth_tracker", growth_tracker_}};
 }
 
-void LossScaler::load_state(const NamedTensors& state, const std::string& source) {
+namespace {
+// (scale, growth_tracker) from a state, or undefined tensors where absent.
+std::pair<at::Tensor, at::Tensor> find_scaler_state(const NamedTensors& state) {
   at::Tensor scale, tracker;
   for (const auto& [name, tensor] : state) {
     if (name == "scaler.scale") scale = tensor;
     if (name == "scaler.growth_tracker") tracker = tensor;
   }
+  return {scale, tracker};
+}
+}  // namespace
+
+void LossScaler::check_state(const NamedTensors& state, const std::string& source) {
+  auto [scale, tracker] = find_scaler_state(state);
   if (!scale.defined() || scale.numel() != 1 || !tracker.defined() || tracker.numel() != 1) {
     fail(codes::kCheckpoint, source + ": loss-scaler state (scaler.scale, scaler.growth_tracker) is missing or malformed");
   }
+}
+
+void LossScaler::load_state(const NamedTensors& state, const std::string& source) {
+  check_state(state, source);
+  auto [scale, tracker] = find_scaler_state(state);
   scale_.copy_(scale.reshape({1}));
   growth_tracker_.copy_(tracker.reshape({1}));
 }

@@ -30,6 +30,9 @@ class LossScaler {
   double current_scale() const;  // 1 when disabled
 
   NamedTensors state() const;  // "scaler.scale", "scaler.growth_tracker"
+  static bool owns_key(const std::string& key) { return key == "scaler.scale" || key == "scaler.growth_tracker"; }
+  // Throws ERR_CHECKPOINT naming `source` when the entries are missing or malformed; changes nothing.
+  static void check_state(const NamedTensors& state, const std::string& source);
   void load_state(const NamedTensors& state, const std::string& source);
 
  private:

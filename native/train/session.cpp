@@ -83,6 +83,14 @@ NamedTensors TrainSession::state() const {
 }
 
 void TrainSession::load_state(const NamedTensors& state, const std::string& source) {
+  // Check everything before changing anything: a rejected file leaves the session as it was.
+  for (const auto& [key, tensor] : state) {
+    if (!optimizer_.owns_key(key) && !LossScaler::owns_key(key)) {
+      fail(codes::kCheckpoint, source + ": unexpected state \"" + key + "\": the file was saved for a different model");
+    }
+  }
+  optimizer_.check_state(state, source);
+  LossScaler::check_state(state, source);
   optimizer_.load_state(state, source);
   scaler_.load_state(state, source);
 }

@@ -115,16 +115,36 @@ export class AlbertForSequenceClassification {
     return model;
   }
 
-  /** Writes `config.json` and `model.safetensors` that HF's `from_pretrained` loads. */
+  /**
+   * Writes `config.json` and `model.safetensors` that HF's `from_pretrained` loads. A new folder
+   * is built beside its final name and renamed into place, so a failure leaves nothing behind;
+   * in an existing folder each file is replaced atomically.
+   */
   async savePretrained(dir: string): Promise<void> {
+    this.assertUsable();
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a directory path', 'dir', dir);
+    const existing = await fs.stat(dir).catch(() => undefined);
+    if (existing && !existing.isDirectory()) throw new AlbertTrainerError('ERR_IO', `${dir}: exists and is not a directory`);
+    const write = async (target: string) => {
+      await callNative(() => this.native.saveWeights(path.join(target, WEIGHTS_FILE), {}));
+      await writeAlbertConfig(target, this.config);
+    };
+    if (existing) return write(dir);
+    const parent = path.dirname(path.resolve(dir));
+    let staging: string;
     try {
-      await fs.mkdir(dir, { recursive: true });
+      await fs.mkdir(parent, { recursive: true });
+      staging = await fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.tmp-`));
     } catch (error) {
       throw new AlbertTrainerError('ERR_IO', `${dir}: cannot create the output directory (${(error as Error).message})`);
     }
-    await callNative(() => this.native.saveWeights(path.join(dir, WEIGHTS_FILE), {}));
-    await writeAlbertConfig(dir, this.config);
+    try {
+      await write(staging);
+      await fs.rename(staging, dir);
+    } catch (error) {
+      await fs.rm(staging, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Eval-mode forward (no dropout, no gradients). */

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// albert-train: the command line. Commands so far: `info`. (`train`, `eval`, `predict` and
+// `bench` arrive with the trainer and benchmark work; see the README's "Not done yet".)
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { info } from './info';
+
+function printInfo(json: boolean): void {
+  const facts = info();
+  if (json) {
+    process.stdout.write(`${JSON.stringify(facts)}\n`);
+    return;
+  }
+  const rows: Array<[string, string]> = [
+    ['albert-trainer', facts.version],
+    ['libtorch', facts.torchVersion],
+    ['node', facts.nodeVersion],
+    ['built with CUDA', facts.builtWithCuda ? 'yes' : 'no'],
+    ['CUDA devices', String(facts.cudaDeviceCount)],
+    ['threads', String(facts.numThreads)],
+    ['AMP', `bf16 ${facts.bf16Supported ? 'supported' : 'not supported (no AVX512-BF16/AMX)'}${facts.cudaAvailable ? ', fp16 (CUDA)' : ''}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [key, value] of rows) process.stdout.write(`${key.padEnd(width)}  ${value}\n`);
+}
+
+void yargs(hideBin(process.argv))
+  .scriptName('albert-train')
+  .command('info', 'versions, device, threads and AMP support of this installation', (y) =>
+    y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),
+  (argv) => printInfo(argv.json))
+  .demandCommand(1, 'name a command (see --help)')
+  .strict()
+  .fail((message, error) => {
+    const text = error ? `${(error as Error & { code?: string }).code ?? 'ERROR'}: ${error.message}` : message;
+    process.stderr.write(`albert-train: ${text}\n`);
+    process.exit(2);
+  })
+  .help()
+  .parseAsync();
