@@ -24,7 +24,12 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=gnu++20", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      # As in CMakeLists.txt, every file sees native/common/torch.h first (there it is the
+      # precompiled header, force-included by cmake): some headers rely on it.
+      "cflags_cc": [
+        "-std=gnu++20", "-fexceptions", "-frtti", "-Wno-unused-parameter",
+        "-include", "<(module_root_dir)/native/common/torch.h"
+      ],
       "libraries": ["<!@(node scripts/torch-paths.js libraries)"],
       "conditions": [
         ["OS=='mac'", {

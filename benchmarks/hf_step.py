@@ -20,7 +20,8 @@ state = {}
 
 def load(msg):
     torch.set_num_threads(msg["threads"])
-    model = AlbertForSequenceClassification.from_pretrained(msg["model_dir"], attn_implementation="sdpa")
+    device = torch.device(msg.get("device", "cpu"))
+    model = AlbertForSequenceClassification.from_pretrained(msg["model_dir"], attn_implementation="sdpa").to(device)
     model.train()
     with open(msg["batches"]) as f:
         raw = json.load(f)
@@ -33,20 +34,22 @@ def load(msg):
             "token_type_ids": torch.tensor(b["tokenTypeIds"], dtype=torch.long).view(shape),
             "labels": torch.tensor(b["labels"], dtype=torch.long),
         })
+    batches = [{k: v.to(device) for k, v in b.items()} for b in batches]
     decay = [p for n, p in model.named_parameters() if not (n.endswith(".bias") or "LayerNorm" in n or "layer_norm" in n)]
     no_decay = [p for n, p in model.named_parameters() if n.endswith(".bias") or "LayerNorm" in n or "layer_norm" in n]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                                   lr=4e-5, betas=(0.9, 0.999), eps=1e-8)
-    state.update(model=model, batches=batches, optimizer=optimizer, next=0)
+    state.update(model=model, batches=batches, optimizer=optimizer, next=0, device=device)
     return {"ok": True, "torch": torch.__version__, "transformers": transformers.__version__,
-            "threads": torch.get_num_threads()}
+            "threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if device.type == "cuda" else ""}
 
 
 def step(amp):
     model, optimizer = state["model"], state["optimizer"]
     batch = state["batches"][state["next"] % len(state["batches"])]
     state["next"] += 1
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=(amp == "bf16")):
+    with torch.autocast(state["device"].type, dtype=torch.bfloat16, enabled=(amp == "bf16")):
         loss = model(**batch).loss
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

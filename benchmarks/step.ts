@@ -23,15 +23,16 @@ const CONFIGS: Record<string, () => Record<string, unknown>> = {
   large: () => JSON.parse(fs.readFileSync(path.join(SHARED_DATA, 'albert-configs', 'albert-large-v2.json'), 'utf8')),
 };
 
-interface Options { configs: string[]; amps: Array<'off' | 'bf16'>; steps: number; rounds: number; warmup: number;
+interface Options { device: 'cpu' | 'cuda'; configs: string[]; amps: Array<'off' | 'bf16'>; steps: number; rounds: number; warmup: number;
   threads: number; batchSize: number; seqLen: number }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { configs: ['small', 'base'], amps: ['off', 'bf16'], steps: 5, rounds: 3, warmup: 2,
+  const options: Options = { device: 'cpu', configs: ['small', 'base'], amps: ['off', 'bf16'], steps: 5, rounds: 3, warmup: 2,
     threads: os.cpus().length, batchSize: 16, seqLen: 64 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === '--configs') options.configs = value.split(',');
+    if (flag === '--device') options.device = value as Options['device'];
+    else if (flag === '--configs') options.configs = value.split(',');
     else if (flag === '--amps') options.amps = value.split(',') as Options['amps'];
     else if (flag === '--steps') options.steps = Number(value);
     else if (flag === '--rounds') options.rounds = Number(value);
@@ -74,6 +75,8 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 
 interface Row { config: string; amp: string; tool: string; medianStep: number; minStep: number; maxStep: number; samplesPerSec: number; ratio?: number }
 
+let peerInfo: { transformers: string; gpu: string } = { transformers: '?', gpu: '' };
+
 async function benchConfig(name: string, options: Options, peer: HfPeer, rows: Row[]): Promise<void> {
   const config = { ...CONFIGS[name](), num_labels: 2 };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `albert-bench-${name}-`));
@@ -81,8 +84,8 @@ async function benchConfig(name: string, options: Options, peer: HfPeer, rows: R
   const batches = makeBatches(4, options.batchSize, options.seqLen, (config as Record<string, unknown>).vocab_size as number, 7);
   const batchFile = path.join(dir, 'batches.json');
   fs.writeFileSync(batchFile, JSON.stringify(batches.map((b) => ({ ...b, inputIds: [...b.inputIds], attentionMask: [...b.attentionMask], tokenTypeIds: [...b.tokenTypeIds!], labels: [...b.labels!] }))));
-  await peer.call({ cmd: 'load', model_dir: dir, batches: batchFile, threads: options.threads });
-  const model = await AlbertForSequenceClassification.fromPretrained(dir);
+  peerInfo = await peer.call({ cmd: 'load', model_dir: dir, batches: batchFile, threads: options.threads, device: options.device });
+  const model = await AlbertForSequenceClassification.fromPretrained(dir, { device: options.device });
   for (const amp of options.amps) {
     const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp });
     let next = 0;
@@ -128,10 +131,11 @@ async function main(): Promise<void> {
     await peer.close();
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const machine = `${cpu}, ${os.cpus().length} cores, ${options.threads} threads; libtorch ${info().torchVersion}`;
+  const gpu = options.device === 'cuda' ? `${peerInfo.gpu}; ` : '';
+  const machine = `${gpu}${cpu}, ${os.cpus().length} cores, ${options.threads} threads; libtorch ${info().torchVersion}, transformers ${peerInfo.transformers}`;
   const outDir = path.join(REPO_ROOT, 'benchmarks', 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, `step-${os.hostname()}-${new Date().toISOString().slice(0, 10)}.json`);
+  const file = path.join(outDir, `step-${options.device}-${os.hostname()}-${new Date().toISOString().slice(0, 10)}.json`);
   fs.writeFileSync(file, `${JSON.stringify({ machine, options, rows }, null, 2)}\n`);
   const fmt = (x: number) => (x * 1000).toFixed(0);
   const lines = [

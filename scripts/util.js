@@ -139,7 +139,7 @@ function missingPython(python) {
   if (probe.status === 0) return [];
   if (/No module named '?venv/.test(probe.stderr)) return [{ what: 'the Python venv module', apt: 'python3-venv' }];
   if (/ensurepip/.test(probe.stderr)) {
-    return [{ what: 'pip for new virtual environments (ensurepip)', apt: 'python3-venv python3-pip' }];
+    return [{ what: 'the Python venv module (ensurepip)', apt: 'python3-venv' }];
   }
   return [{ what: `a working ${python} (${probe.stderr.trim().split('\n').pop()})`, apt: 'python3' }];
 }

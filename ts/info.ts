@@ -15,9 +15,20 @@ export interface Info {
   bf16Supported: boolean;
 }
 
+/** Whether this CPU runs bf16 matrix work natively (AVX512-BF16 or AMX), read from /proc/cpuinfo. */
+function cpuHasBf16(): boolean {
+  try {
+    const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+    return flags.includes('avx512_bf16') || flags.includes('amx_bf16');
+  } catch {
+    return false; // not Linux: unknown, so not claimed
+  }
+}
+
 export function info(): Info {
   const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return { version: pkg.version, nodeVersion: process.versions.node, ...native().info() };
+  const facts = native().info();
+  return { version: pkg.version, nodeVersion: process.versions.node, ...facts, bf16Supported: facts.cudaAvailable || cpuHasBf16() };
 }
 
 /** Sets libtorch's intra-op thread count for this process. */

@@ -116,7 +116,6 @@ export interface NativeInfo {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   numThreads: number;
-  bf16Supported: boolean; // CPU autocast bf16 usable at speed (AVX512-BF16 / AMX) or CUDA bf16
 }
 
 export interface NativeBinding {

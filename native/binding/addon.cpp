@@ -5,17 +5,10 @@
 #include "common/torch.h"
 
 #include <ATen/Parallel.h>
-#include <ATen/cpu/Utils.h>
 #include <torch/headeronly/version.h>
 
 namespace albert::binding {
 namespace {
-
-bool cpu_has(const char* capability) {
-  auto capabilities = at::cpu::get_cpu_capabilities();
-  auto it = capabilities.find(capability);
-  return it != capabilities.end() && it->second.isBool() && it->second.toBool();
-}
 
 Napi::Value info(const Napi::CallbackInfo& call) {
   Napi::Env env = call.Env();
@@ -25,7 +18,6 @@ Napi::Value info(const Napi::CallbackInfo& call) {
   out.Set("cudaAvailable", at::hasCUDA());
   out.Set("cudaDeviceCount", at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0);
   out.Set("numThreads", at::get_num_threads());
-  out.Set("bf16Supported", at::hasCUDA() || cpu_has("avx512_bf16") || cpu_has("amx_bf16"));
   return out;
 }
 

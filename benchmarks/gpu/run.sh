@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# On a GPU machine that has a CUDA torch but no node (../shared/device/README.md): builds the
+# addon with plain cmake against that machine's CUDA libtorch, checks the native core on CUDA
+# against the CPU (benchmarks/gpu/core_check.js), then times one training step against HF
+# transformers eager on the same GPU (benchmarks/step.ts --device cuda). Prepare here first:
+#   npm run build && npx tsc -p benchmarks/tsconfig.json && ../shared/device/pack-node.sh \
+#     && mkdir -p .device/data && cp -r ../shared/data/albert-configs .device/data/
+# then run it there with carry [".device", "build/bench"]. Logs and results land in $OUT.
+set -uo pipefail
+OUT=${OUT:-/tmp/albert-gpu-out}
+mkdir -p "$OUT"
+. .device/unpack.sh
+export ALBERT_TRAINER_DATA="$PWD/.device/data" ALBERT_TRAINER_PYTHON="$(command -v python3)"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+SECONDS=0
+cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DTORCH_CUDA_ARCH_LIST=9.0 >"$OUT/cmake.log" 2>&1 \
+  || { tail -40 "$OUT/cmake.log"; exit 1; }
+ninja -C build-gpu albert_native >"$OUT/build.log" 2>&1 || { grep -B2 -A8 'error' "$OUT/build.log" | head -100; exit 1; }
+echo "built in ${SECONDS}s"
+export ALBERT_TRAINER_ADDON="$PWD/build-gpu/Release/albert_native.node"
+node benchmarks/gpu/core_check.js 2>&1 | tee "$OUT/core_check.log"
+check=${PIPESTATUS[0]}
+node build/bench/benchmarks/step.js --device cuda --configs small,large --amps off,bf16 --steps 10 --rounds 3 \
+  --warmup 3 --seq-len 34 2>&1 | tee "$OUT/bench.log"
+cp benchmarks/results/step-*.json "$OUT/" 2>/dev/null
+exit "$check"
