@@ -3,9 +3,11 @@
 # (scripts/native-sources.js globs what CMakeLists.txt globs); libtorch is the one that
 # `npm install` recorded in build/torch-location.json (scripts/torch-paths.js).
 #
-# node-gyp writes to ./build, which cmake-js also uses: build this file with
-# `npm run build:gyp` (scripts/build-gyp.js), which runs node-gyp in build/gyp/ and leaves
-# build/Release/albert_native.node alone. No precompiled header here: a full build is slower.
+# node-gyp writes to ./build, which cmake-js also uses (and `node-gyp rebuild` deletes it
+# first): build this file with `npm run build:gyp` (scripts/build-gyp.js), which runs
+# node-gyp in build/gyp/ and leaves build/Release/albert_native.node alone.
+# No precompiled header here (the cmake-js build has one); native/common/torch.h is
+# force-included instead, as cmake does with its precompiled header.
 {
   "targets": [
     {

@@ -1,7 +1,7 @@
 // The project's Python side: the .venv (made with python3 -m venv) and pip installs into it.
 //
 // pip's index: pip uses whatever its config and environment say (PIP_INDEX_URL,
-// PIP_EXTRA_INDEX_URL, pip.conf; see `pip config list`); we add no index of our own. Before
+// PIP_EXTRA_INDEX_URL, pip.conf; see `pip config list`), as it would by itself. Before
 // an install we probe each http(s) index pip will use (TCP connect, short timeout). An index
 // that cannot be reached (no DNS, no route: an offline machine with a local mirror as an
 // extra index) makes pip retry every request 5 times with back-off, ~90 s extra on a torch
@@ -28,13 +28,18 @@ function ensureVenv(dir, basePython = 'python3') {
   const missing = missingPython(basePython);
   if (missing.length) fail(missingToolsMessage(missing));
   const start = Date.now();
+  const existed = fs.existsSync(dir);
   const result = capture(basePython, ['-m', 'venv', dir], { timeout: 300000 });
+  // A venv that failed half-way (no pip) would pass for a good one next time: remove it.
+  const discard = () => existed || fs.rmSync(dir, { recursive: true, force: true });
   if (result.status !== 0) {
+    discard();
     const why = (result.stderr || result.stdout).trim();
     if (/ensurepip|venv/.test(why)) fail(missingToolsMessage([{ what: 'the Python venv module with pip', apt: 'python3-venv' }]));
     fail(`\`${basePython} -m venv ${dir}\` failed:\n${why}`);
   }
   if (capture(python, ['-m', 'pip', '--version'], { timeout: 60000 }).status !== 0) {
+    discard();
     fail(missingToolsMessage([{ what: `pip in the new venv (${dir})`, apt: 'python3-pip python3-venv' }]));
   }
   log(`created ${path.relative(process.cwd(), dir) || dir} with ${basePython} (${since(start)})`);

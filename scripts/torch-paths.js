@@ -81,6 +81,7 @@ function safeRead(file) {
 function fromPython(python, source) {
   const result = capture(python, ['-c', FIND_TORCH_PY], { timeout: 60000 });
   if (result.status === 3) return null;
+  if (result.status === -1 && /ENOENT/.test(result.stderr)) fail(`${python}: no such program`);
   if (result.status !== 0) {
     fail(`could not run ${python}: ${(result.stderr.trim().split('\n').pop() || 'no output').trim()}`);
   }

@@ -252,8 +252,14 @@ describe('toNativeConfig', () => {
       layerNormEps: c.layer_norm_eps,
       classifierDropoutProb: c.classifier_dropout_prob,
       numLabels: 3,
+      padTokenId: c.pad_token_id,
       problemType: 'single_label_classification',
     });
+  });
+
+  test('a null pad_token_id reaches the core as -1 (no padding row)', () => {
+    expect(toNativeConfig(albertConfig({ pad_token_id: null })).padTokenId).toBe(-1);
+    expect(toNativeConfig(albertConfig({ pad_token_id: 3 })).padTokenId).toBe(3);
   });
 
   test('a null problem_type resolves as HF resolves it for integer labels', () => {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "albert/config.h"
+#include "common/torch.h"
 
 namespace albert {
 
