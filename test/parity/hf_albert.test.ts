@@ -11,6 +11,7 @@ import { AlbertForSequenceClassification, Trainer } from '../../ts';
 import type { AlbertConfigOverrides, Batch } from '../../ts';
 import { type Diff, ParityReport, diffScalar, diffSeries, diffTensor, diffTensorSet, maxAbs } from '../helpers/compare';
 import { runReference } from '../helpers/python';
+import { rng } from '../helpers/fixtures';
 
 // ---- tolerances (rel = max|ours - ref| / max(max|ref|, floor), per tensor) ----
 const LOGITS = { tol: 1e-5, floor: 1 }; // max|d| <= 1e-5 * max(1, max|ref|)
@@ -101,17 +102,8 @@ function f32(t: RefTensor): Float32Array {
 }
 
 // ---- inputs ----
-/** mulberry32: a small seeded PRNG, so the batches are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded PRNG (test/helpers/fixtures.ts), so the batches are the same on every run.
+const prng = rng;
 
 /**
  * A padded B x T batch: row lengths differ (one full row, the rest shorter), real tokens from
