@@ -95,7 +95,10 @@ std::string quote_key(std::string_view key) {
 }
 
 std::string offsets_text(std::uint64_t begin, std::uint64_t end) {
-  return "[" + std::to_string(begin) + ", " + std::to_string(end) + "]";
+  // Appends rather than "[" + std::string&&, on which g++ 12 gives a false -Wstringop-overflow.
+  std::string text("[");
+  text.append(std::to_string(begin)).append(", ").append(std::to_string(end)).append("]");
+  return text;
 }
 
 [[noreturn]] void fail_content(const std::string& path, const std::string& message) {
