@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// albert-train: the command line. Commands so far: `info`. (`train`, `eval`, `predict` and
-// `bench` arrive with the trainer and benchmark work; see the README's "Not done yet".)
+// albert-train: the command line. Commands so far: `train`, `info`. (`eval`, `predict` and
+// `bench` arrive later; see the README's "Not done yet".)
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { runTrain, trainOptions } from './cli/train-command';
 import { info } from './info';
 
 function printInfo(json: boolean): void {
@@ -26,6 +27,7 @@ function printInfo(json: boolean): void {
 
 void yargs(hideBin(process.argv))
   .scriptName('albert-train')
+  .command('train', 'fine-tune (or train from scratch) an ALBERT sequence classifier', trainOptions, runTrain)
   .command('info', 'versions, device, threads and AMP support of this installation', (y) =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),
   (argv) => printInfo(argv.json))

@@ -147,6 +147,20 @@ export class AlbertForSequenceClassification {
     }
   }
 
+  /** Writes the weights alone (fp32 safetensors, HF names), atomically. */
+  async saveWeights(file: string): Promise<void> {
+    this.assertUsable();
+    if (typeof file !== 'string' || file.length === 0) throw invalidArgument('a file path', 'file', file);
+    return callNative(() => this.native.saveWeights(file, {}));
+  }
+
+  /** Replaces the weights from a safetensors file (strict; nothing changes unless it all fits). */
+  async loadWeights(file: string): Promise<void> {
+    this.assertUsable();
+    if (typeof file !== 'string' || file.length === 0) throw invalidArgument('a file path', 'file', file);
+    return callNative(() => this.native.loadWeights(file));
+  }
+
   /** Eval-mode forward (no dropout, no gradients). */
   async forward(batch: Batch, options?: ForwardOptions): Promise<ForwardResult> {
     this.assertUsable();

@@ -1,0 +1,121 @@
+// `albert-train train` end to end, as a user runs it: a SUBJ slice, a tiny random-init config,
+// then HF transformers loads the output directory and predicts the same labels as we do.
+// Bad flags and files: a clear message, a non-zero exit, and no output directory.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AlbertForSequenceClassification } from '../../ts';
+import { AlbertTokenizer } from '../../ts/data/tokenizer';
+import { predictions } from '../../ts/train/metrics';
+import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+let work: string;
+let modelDir: string;
+let dataDir: string;
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ALBERT_TRAINER_DATA: SHARED_DATA } });
+}
+
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-cli-'));
+  modelDir = path.join(work, 'tiny');
+  fs.mkdirSync(modelDir);
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'spiece.model']) {
+    fs.copyFileSync(path.join(SHARED_DATA, 'albert-v2-tokenizer', f), path.join(modelDir, f));
+  }
+  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ model_type: 'albert', vocab_size: 30000, embedding_size: 32,
+    hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128 }));
+  dataDir = path.join(work, 'data');
+  fs.mkdirSync(dataDir);
+  const lines = (file: string, n: number) => fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n');
+  fs.writeFileSync(path.join(dataDir, 'train.jsonl'), `${lines('train.jsonl', 320)}\n`);
+  fs.writeFileSync(path.join(dataDir, 'test.jsonl'), `${lines('test.jsonl', 96)}\n`);
+});
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe('a run', () => {
+  const out = () => path.join(work, 'out');
+  let stdout: string;
+
+  beforeAll(() => {
+    const run = cli(['train', '--model', modelDir, '--init', 'random', '--dataset', dataDir, '--output-dir', out(),
+      '--num-train-epochs', '2', '--learning-rate', '1e-3', '--logging-steps', '5', '--amp', 'off']);
+    expect(run.stderr).not.toMatch(/ERR_/);
+    expect(run.status).toBe(0);
+    stdout = run.stdout;
+  });
+
+  test('writes the output directory DESIGN.md lists, and a per-epoch table', () => {
+    expect(fs.readdirSync(out()).sort()).toEqual(['README.md', 'config.json', 'eval_results.json', 'model.safetensors', 'spiece.model',
+      'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json']);
+    expect(stdout).toContain('| Training Loss | Epoch | Step | Validation Loss | Accuracy | Macro F1 |');
+    expect(stdout).toMatch(/\| 2\.0 \| 40 \|/);
+    const state = JSON.parse(fs.readFileSync(path.join(out(), 'trainer_state.json'), 'utf8'));
+    expect(state.global_step).toBe(40);
+    expect(state.log_history.filter((e: { loss?: number }) => e.loss !== undefined)).toHaveLength(8);
+    expect(state.log_history.filter((e: { eval_loss?: number }) => e.eval_loss !== undefined)).toHaveLength(2);
+    const evalResults = JSON.parse(fs.readFileSync(path.join(out(), 'eval_results.json'), 'utf8'));
+    expect(evalResults.eval_samples).toBe(96);
+    expect(JSON.parse(fs.readFileSync(path.join(out(), 'training_args.json'), 'utf8')).learning_rate).toBe(1e-3);
+    const card = fs.readFileSync(path.join(out(), 'README.md'), 'utf8');
+    expect(card).toContain('## Training procedure');
+    expect(card).toContain('- learning_rate: 0.001');
+    expect(card).toContain(`- Accuracy: ${evalResults.eval_accuracy.toFixed(4)}`);
+  });
+
+  test('HF transformers loads it with no missing or unexpected keys and predicts the same labels', async () => {
+    const texts = fs.readFileSync(path.join(dataDir, 'test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).text as string);
+    const hf = runReference<{ labels: number[]; loading_info: Record<string, string[]> }>('cli_predict.py', [], { dir: out(), texts });
+    for (const list of Object.values(hf.loading_info)) expect(list).toEqual([]);
+    const model = await AlbertForSequenceClassification.fromPretrained(out());
+    const tokenizer = await AlbertTokenizer.fromDirectory(out());
+    const ours: number[] = [];
+    for (const text of texts) {
+      const { inputIds, tokenTypeIds } = tokenizer.encode(text, undefined, 128);
+      const { logits } = await model.forward({ inputIds: Int32Array.from(inputIds), tokenTypeIds: Int32Array.from(tokenTypeIds),
+        attentionMask: new Int32Array(inputIds.length).fill(1), batchSize: 1, seqLen: inputIds.length });
+      ours.push(predictions(logits, 2)[0]);
+    }
+    model.dispose();
+    expect(ours).toEqual(hf.labels);
+  });
+});
+
+describe('bad input: a message, a non-zero exit, no output directory', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['batch size 0', ['--per-device-train-batch-size', '0'], /ERR_ARGUMENT: Expected positive integer for --per-device-train-batch-size but received 0/],
+    ['max length below 3', ['--max-seq-length', '2'], /for --max-seq-length but received 2/],
+    ['an unknown flag', ['--no-such-flag', '1'], /Unknown argument/],
+    ['no pretrained weights', ['--init', 'pretrained'], /has no pretrained weights here; pass an HF folder with model.safetensors, or --init random/],
+    ['a missing dataset', ['--dataset', '/nonexistent/data'], /--dataset \/nonexistent\/data: not found/],
+    ['an unknown text column', ['--text-column', 'sentence'], /sentence/],
+  ];
+  test.each(cases)('%s', (_, extra, message) => {
+    const out = path.join(work, `bad-${Math.random().toString(36).slice(2)}`);
+    const base = ['train', '--model', modelDir, '--init', 'random', '--dataset', dataDir, '--output-dir', out, '--max-steps', '2'];
+    const args = [...base];
+    for (let i = 0; i < extra.length; i += 2) {
+      const at = args.indexOf(extra[i]);
+      if (at >= 0) args.splice(at, 2, extra[i], extra[i + 1]);
+      else args.push(extra[i], extra[i + 1]);
+    }
+    const run = cli(args);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('an output directory that is not empty is refused before training and left as it was', () => {
+    const out = path.join(work, 'taken');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'x');
+    const run = cli(['train', '--model', modelDir, '--init', 'random', '--dataset', dataDir, '--output-dir', out, '--max-steps', '2']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`${out}: the output directory exists and is not empty`);
+    expect(fs.readdirSync(out)).toEqual(['keep.txt']);
+  });
+});

@@ -1,0 +1,176 @@
+// `albert-train train`: HF TrainingArguments' flags in kebab case, the reference run's values as
+// defaults. Reads and checks everything (model, tokenizer, data, output folder) before the
+// first step, trains, and writes an output directory that HF transformers loads.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { readDataset } from '../data/dataset';
+import { AlbertTokenizer } from '../data/tokenizer';
+import { AlbertTrainerError } from '../errors';
+import { info, setNumThreads } from '../info';
+import { AlbertForSequenceClassification } from '../model/albert';
+import { readAlbertConfig } from '../model/config';
+import { resolveDataset, resolveModel } from '../resolve';
+import { DEFAULT_TRAINING_ARGUMENTS as D, trainingArguments } from '../train/arguments';
+import { type TrainEvent, train } from '../train/loop';
+import { modelCard } from '../train/model-card';
+import { checkOutputDirectory, writeOutputDirectory } from '../train/output';
+import { resultsTable } from '../train/results-table';
+import { SCHEDULER_TYPES } from '../train/schedule';
+
+export function trainOptions(y: Argv) {
+  return y
+    .option('model', { type: 'string', demandOption: true, describe: 'an HF model folder, or a preset: albert-base-v2, albert-large-v2, albert-xlarge-v2, albert-xxlarge-v2' })
+    .option('init', { choices: ['pretrained', 'random'] as const, default: 'pretrained' as const, describe: 'load the folder\'s weights, or train from the config\'s random init' })
+    .option('dataset', { type: 'string', describe: 'a folder with train.jsonl and validation.jsonl or test.jsonl (csv/tsv too), or "subj"' })
+    .option('train-file', { type: 'string', describe: 'training file (jsonl, csv, tsv); instead of --dataset' })
+    .option('eval-file', { type: 'string', describe: 'evaluation file' })
+    .option('text-column', { type: 'string', default: 'text' })
+    .option('text-pair-column', { type: 'string', describe: 'second text of a pair task' })
+    .option('label-column', { type: 'string', default: 'label' })
+    .option('tokenizer', { type: 'string', describe: 'tokenizer folder (default: the model\'s)' })
+    .option('output-dir', { type: 'string', demandOption: true, describe: 'where the trained model goes (must not exist or be empty)' })
+    .option('learning-rate', { type: 'number', default: D.learningRate })
+    .option('per-device-train-batch-size', { type: 'number', default: D.perDeviceTrainBatchSize })
+    .option('per-device-eval-batch-size', { type: 'number', default: D.perDeviceEvalBatchSize })
+    .option('num-train-epochs', { type: 'number', default: D.numTrainEpochs })
+    .option('max-steps', { type: 'number', default: D.maxSteps, describe: '> 0 overrides --num-train-epochs' })
+    .option('seed', { type: 'number', default: D.seed })
+    .option('adam-beta1', { type: 'number', default: D.adamBeta1 })
+    .option('adam-beta2', { type: 'number', default: D.adamBeta2 })
+    .option('adam-epsilon', { type: 'number', default: D.adamEpsilon })
+    .option('weight-decay', { type: 'number', default: D.weightDecay })
+    .option('lr-scheduler-type', { choices: SCHEDULER_TYPES, default: D.lrSchedulerType })
+    .option('warmup-ratio', { type: 'number', default: D.warmupRatio })
+    .option('warmup-steps', { type: 'number', default: D.warmupSteps, describe: '> 0 overrides --warmup-ratio' })
+    .option('max-grad-norm', { type: 'number', default: D.maxGradNorm })
+    .option('amp', { choices: ['auto', 'off', 'bf16', 'fp16'] as const, default: 'auto' as const, describe: 'auto: bf16 on a CPU that has it, fp16 on CUDA' })
+    .option('max-seq-length', { type: 'number', default: D.maxSeqLength })
+    .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'auto' as const })
+    .option('eval-strategy', { choices: ['epoch', 'steps', 'no'] as const, default: D.evalStrategy })
+    .option('eval-steps', { type: 'number', default: D.evalSteps })
+    .option('logging-steps', { type: 'number', default: D.loggingSteps })
+    .option('load-best-model-at-end', { type: 'boolean', default: D.loadBestModelAtEnd })
+    .option('metric-for-best-model', { choices: ['accuracy', 'macro_f1', 'loss'] as const, default: D.metricForBestModel })
+    .option('group-by-length', { type: 'boolean', default: D.groupByLength })
+    .option('shuffle', { type: 'boolean', default: D.shuffle, describe: '--no-shuffle keeps file order' })
+    .option('threads', { type: 'number', describe: 'libtorch intra-op threads (default: all cores)' })
+    .option('log-format', { choices: ['pretty', 'jsonl'] as const, default: 'pretty' as const, describe: 'jsonl: stdout carries one JSON event per log and eval' });
+}
+
+type TrainFlags = Awaited<ReturnType<ReturnType<typeof trainOptions>['parseAsync']>>;
+
+function progressLine(event: Extract<TrainEvent, { type: 'step' }>, started: number): string {
+  const width = 24;
+  const done = Math.round((event.step / event.totalSteps) * width);
+  const elapsed = (Date.now() - started) / 1000;
+  const eta = (elapsed / event.step) * (event.totalSteps - event.step);
+  return `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${event.step}/${event.totalSteps} epoch ${event.epoch.toFixed(2)} ` +
+    `loss ${event.loss.toFixed(4)} lr ${event.learningRate.toExponential(2)} ${event.samplesPerSecond.toFixed(1)} samples/s ETA ${Math.round(eta)}s `;
+}
+
+/** Argument errors name the flag a CLI user typed: perDeviceTrainBatchSize -> --per-device-train-batch-size. */
+function asFlagErrors<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof AlbertTrainerError && error.code === 'ERR_ARGUMENT') {
+      const message = error.message.replace(/ for ([a-z][A-Za-z0-9]*) but/, (_, name: string) => ` for --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} but`);
+      throw new AlbertTrainerError('ERR_ARGUMENT', message);
+    }
+    throw error;
+  }
+}
+
+export async function runTrain(flags: TrainFlags): Promise<void> {
+  // 1. Flags -> arguments; device and precision.
+  const facts = info();
+  const device = flags.device === 'auto' ? (facts.cudaAvailable ? 'cuda' : 'cpu') : flags.device;
+  const amp = flags.amp === 'auto' ? (device === 'cuda' ? 'fp16' : facts.bf16Supported ? 'bf16' : 'off') : flags.amp;
+  const args = asFlagErrors(() => trainingArguments({
+    learningRate: flags['learning-rate'], perDeviceTrainBatchSize: flags['per-device-train-batch-size'],
+    perDeviceEvalBatchSize: flags['per-device-eval-batch-size'], numTrainEpochs: flags['num-train-epochs'],
+    maxSteps: flags['max-steps'], seed: flags.seed, adamBeta1: flags['adam-beta1'], adamBeta2: flags['adam-beta2'],
+    adamEpsilon: flags['adam-epsilon'], weightDecay: flags['weight-decay'], lrSchedulerType: flags['lr-scheduler-type'],
+    warmupRatio: flags['warmup-ratio'], warmupSteps: flags['warmup-steps'], maxGradNorm: flags['max-grad-norm'], amp,
+    maxSeqLength: flags['max-seq-length'], evalStrategy: flags['eval-strategy'], evalSteps: flags['eval-steps'],
+    loggingSteps: flags['logging-steps'], loadBestModelAtEnd: flags['load-best-model-at-end'],
+    metricForBestModel: flags['metric-for-best-model'], groupByLength: flags['group-by-length'], shuffle: flags.shuffle,
+  }));
+  if (flags.threads !== undefined) setNumThreads(flags.threads);
+  const outputDir = flags['output-dir'];
+  await checkOutputDirectory(outputDir);
+
+  // 2. Data files, model, tokenizer: everything checked before the first step.
+  if (!flags.dataset && !flags['train-file']) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --train-file');
+  const resolvedData = flags.dataset ? resolveDataset(flags.dataset) : { trainFile: flags['train-file'] as string, evalFile: undefined, name: path.basename(flags['train-file'] as string) };
+  const trainFile = flags['train-file'] ?? resolvedData.trainFile;
+  const evalFile = flags['eval-file'] ?? resolvedData.evalFile;
+  const columns = { textColumn: flags['text-column'], labelColumn: flags['label-column'], ...(flags['text-pair-column'] ? { textPairColumn: flags['text-pair-column'] } : {}) };
+  const trainData = readDataset(trainFile, columns);
+  const label2id = trainData.labelNames ? Object.fromEntries(trainData.labelNames.map((n, i) => [n, i])) : undefined;
+  const evalData = evalFile ? readDataset(evalFile, { ...columns, numLabels: trainData.numLabels, ...(label2id ? { label2id } : {}) }) : undefined;
+  if (args.evalStrategy !== 'no' && !evalData) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation file: --eval-file, or a validation/test file in --dataset (or --eval-strategy no)`);
+  }
+  const resolved = resolveModel(flags.model);
+  const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
+  const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), trainData.labelNames?.[i] ?? `LABEL_${i}`]));
+  let model: AlbertForSequenceClassification;
+  if (flags.init === 'pretrained') {
+    if (!resolved.weightsDir || !fs.existsSync(path.join(resolved.weightsDir, 'model.safetensors'))) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `--model ${flags.model} has no pretrained weights here; pass an HF folder with model.safetensors, or --init random`);
+    }
+    model = await AlbertForSequenceClassification.fromPretrained(resolved.weightsDir, { device });
+    if (model.config.num_labels !== trainData.numLabels) {
+      model.dispose();
+      throw new AlbertTrainerError('ERR_CONFIG', `${resolved.configFile}: num_labels is ${model.config.num_labels} but ${trainFile} has ${trainData.numLabels} classes`);
+    }
+  } else {
+    const base = await readAlbertConfig(resolved.configFile);
+    model = AlbertForSequenceClassification.fromConfig({ ...base, extra: {}, id2label, label2id: Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])), num_labels: trainData.numLabels }, { seed: args.seed, device });
+  }
+  if (tokenizer.vocabSize > model.config.vocab_size) {
+    throw new AlbertTrainerError('ERR_CONFIG', `the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${model.config.vocab_size}`);
+  }
+  if (args.maxSeqLength > model.config.max_position_embeddings) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', `--max-seq-length ${args.maxSeqLength} exceeds the model's max_position_embeddings (${model.config.max_position_embeddings})`);
+  }
+  const encode = (rows: typeof trainData.rows) =>
+    rows.map((row) => ({ ...tokenizer.encode(row.text, row.textPair, args.maxSeqLength), label: row.label }));
+  const trainExamples = encode(trainData.rows);
+  const evalExamples = evalData ? encode(evalData.rows) : undefined;
+
+  // 3. Train, reporting as the log format asks.
+  const jsonl = flags['log-format'] === 'jsonl';
+  const tty = !jsonl && process.stderr.isTTY;
+  const started = Date.now();
+  if (!jsonl) {
+    process.stderr.write(`albert-train: ${trainExamples.length} training examples${evalExamples ? `, ${evalExamples.length} for evaluation` : ''}; ` +
+      `${device}, amp ${amp}, libtorch ${facts.torchVersion}\n`);
+  }
+  const result = await train({
+    model, train: trainExamples, eval: evalExamples, padTokenId: tokenizer.padTokenId, args,
+    onEvent: (event) => {
+      if (jsonl && event.type !== 'step') process.stdout.write(`${JSON.stringify(event)}\n`);
+      else if (tty && event.type === 'step') process.stderr.write(progressLine(event, started));
+      else if (tty && event.type === 'eval') {
+        process.stderr.write(`\nepoch ${event.epoch.toFixed(1)} step ${event.step}: eval loss ${event.eval_loss.toFixed(4)} accuracy ${event.eval_accuracy.toFixed(4)}\n`);
+      }
+    },
+  });
+
+  // 4. The output directory, then the table.
+  const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': '0.2.0' };
+  const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions });
+  await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card });
+  model.dispose();
+  if (!jsonl) {
+    if (tty) process.stderr.write('\n');
+    if (result.evaluations.length) process.stdout.write(`${resultsTable(result.evaluations)}\n`);
+    const final = result.final ? `; final accuracy ${result.final.accuracy.toFixed(4)}${args.loadBestModelAtEnd && result.best ? ` (best, step ${result.best.step})` : ''}` : '';
+    process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s)${final}; saved to ${outputDir}\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify({ type: 'done', output_dir: outputDir, global_step: result.globalStep, train_runtime: result.trainSeconds, final: result.final ? { eval_loss: result.final.loss, eval_accuracy: result.final.accuracy, eval_macro_f1: result.final.macroF1 } : null })}\n`);
+  }
+}

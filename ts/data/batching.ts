@@ -1,0 +1,370 @@
+// Token ids -> padded batches, in a seeded order per epoch.
+//
+// Dimensions: B = examples in the batch, T = the longest example's length (dynamic padding,
+// HF's DataCollatorWithPadding with padding side right and no pad_to_multiple_of).
+//
+// Order of an epoch (epochOrder): identity, or a Fisher-Yates shuffle driven by xoshiro128**
+// seeded from (seed, epoch) through SplitMix64 (details at `seedState`). Integer arithmetic
+// only, so the same (n, seed, epoch) gives the same order on every platform and Node version.
+// It is not torch's RandomSampler stream: HF with the same seed visits the examples in another
+// order (the run as a whole is comparable, not bit-identical).
+//
+// group_by_length (lengthGroupedOrder): HF's get_length_grouped_indices
+// (transformers/trainer_pt_utils.py) run over our permutation in place of torch.randperm:
+//   1. split the permutation into megabatches of megaBatchMult * batchSize, where megaBatchMult
+//      defaults to min(floor(n / (4 * batchSize)), 50), at least 1;
+//   2. sort each megabatch by length, longest first (stable, as Python's sorted(reverse=True));
+//   3. swap the first element of the megabatch holding the longest example (the first such
+//      megabatch, as torch.argmax) with the first element overall, so the largest batch runs
+//      first and an out-of-memory shows at step 1.
+// HF's Trainer passes train_batch_size * gradient_accumulation_steps as batchSize here.
+import { AlbertTrainerError, describe, invalidArgument } from '../errors';
+import type { Batch } from '../model/batch';
+
+/** One tokenized example: ids of [CLS] text [SEP] (pair [SEP]), no padding. */
+export interface TokenizedExample {
+  inputIds: ArrayLike<number>;
+  tokenTypeIds: ArrayLike<number>;
+  label: number;
+}
+
+/** A Batch whose optional fields are present: all (B, T) row-major, labels (B). */
+export interface PaddedBatch extends Batch {
+  inputIds: Int32Array; // (B, T), pad id after each example's end
+  attentionMask: Int32Array; // (B, T), 1 on tokens, 0 on padding
+  tokenTypeIds: Int32Array; // (B, T), 0 on padding
+  labels: Int32Array; // (B)
+}
+
+/** A batch of an epoch, with where it came from. */
+export interface EpochBatch extends PaddedBatch {
+  /** Position of this batch in the epoch, from 0. */
+  index: number;
+  /** Indices into the examples, in batch row order. */
+  indices: number[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** SplitMix64 (Steele, Lea, Flood 2014): returns [next state, output]. */
+function splitmix64(state: bigint): [bigint, bigint] {
+  const next = (state + 0x9e3779b97f4a7c15n) & MASK64;
+  let z = next;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return [next, z ^ (z >> 31n)];
+}
+
+/**
+ * xoshiro128** state for (seed, epoch):
+ *   a      = first SplitMix64 output from state seed
+ *   w0, w1 = the next two SplitMix64 outputs from state (a XOR epoch)
+ *   state  = [low32(w0), high32(w0), low32(w1), high32(w1)]
+ */
+function seedState(seed: number, epoch: number): Uint32Array {
+  const [, a] = splitmix64(BigInt(seed));
+  const [s1, w0] = splitmix64(a ^ BigInt(epoch));
+  const [, w1] = splitmix64(s1);
+  const s = new Uint32Array([Number(w0 & 0xffffffffn), Number(w0 >> 32n), Number(w1 & 0xffffffffn), Number(w1 >> 32n)]);
+  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1; // the one state xoshiro cannot leave
+  return s;
+}
+
+/** xoshiro128** 1.1 (Blackman, Vigna): a uint32 per call. */
+function xoshiro128ss(s: Uint32Array): () => number {
+  const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
+  return () => {
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  };
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/**
+ * The order in which epoch `epoch` visits examples 0..n-1: a permutation seeded by (seed,
+ * epoch) when `shuffle`, else 0, 1, ..., n-1.
+ */
+export function epochOrder(n: number, seed: number, epoch: number, shuffle: boolean): number[] {
+  if (!isNonNegativeInteger(n) || n >= 2 ** 32) throw invalidArgument('non-negative integer below 2^32', 'n', n);
+  if (!isNonNegativeInteger(seed)) throw invalidArgument('non-negative integer', 'seed', seed);
+  if (!isNonNegativeInteger(epoch)) throw invalidArgument('non-negative integer', 'epoch', epoch);
+  if (typeof shuffle !== 'boolean') throw invalidArgument('boolean', 'shuffle', shuffle);
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (!shuffle) return order;
+  const next = xoshiro128ss(seedState(seed, epoch));
+  // Durstenfeld's Fisher-Yates from the last index down; j uniform in [0, i] by rejection.
+  for (let i = n - 1; i > 0; i--) {
+    const bound = i + 1;
+    const limit = 2 ** 32 - (2 ** 32 % bound);
+    let u = next();
+    while (u >= limit) u = next();
+    const j = u % bound;
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  return order;
+}
+
+/**
+ * HF's group_by_length order over `permutation` (see the notes at the top): each run of
+ * `batchSize` consecutive indices holds examples of similar length.
+ */
+export function lengthGroupedOrder(
+  lengths: ArrayLike<number>,
+  batchSize: number,
+  permutation: readonly number[],
+  megaBatchMult?: number,
+): number[] {
+  if (lengths === null || typeof lengths !== 'object' || typeof lengths.length !== 'number') {
+    throw invalidArgument('an array of lengths', 'lengths', lengths);
+  }
+  const n = lengths.length;
+  for (let i = 0; i < n; i++) {
+    if (!isNonNegativeInteger(lengths[i])) throw invalidArgument('non-negative integer', `lengths[${i}]`, lengths[i]);
+  }
+  if (!isPositiveInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
+  if (megaBatchMult !== undefined && !isPositiveInteger(megaBatchMult)) {
+    throw invalidArgument('positive integer', 'megaBatchMult', megaBatchMult);
+  }
+  checkPermutation(permutation, n);
+  if (n === 0) return [];
+  // 1. megabatches of the permutation
+  const mult = megaBatchMult ?? Math.max(1, Math.min(Math.floor(n / (batchSize * 4)), 50));
+  const size = mult * batchSize;
+  const megabatches: number[][] = [];
+  for (let i = 0; i < n; i += size) {
+    // 2. longest first; Array.prototype.sort is stable, like Python's sorted(reverse=True)
+    megabatches.push(permutation.slice(i, i + size).sort((a, b) => lengths[b] - lengths[a]));
+  }
+  // 3. the longest example to the front (the first megabatch with the maximum, as torch.argmax)
+  let maxIdx = 0;
+  for (let m = 1; m < megabatches.length; m++) {
+    if (lengths[megabatches[m][0]] > lengths[megabatches[maxIdx][0]]) maxIdx = m;
+  }
+  const first = megabatches[0][0];
+  megabatches[0][0] = megabatches[maxIdx][0];
+  megabatches[maxIdx][0] = first;
+  return megabatches.flat();
+}
+
+function checkPermutation(permutation: unknown, n: number): asserts permutation is number[] {
+  if (!Array.isArray(permutation)) throw invalidArgument('an array of indices', 'permutation', permutation);
+  if (permutation.length !== n) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', `permutation has ${permutation.length} indices but there are ${n} lengths`);
+  }
+  const seen = new Uint8Array(n);
+  permutation.forEach((index: unknown, i) => {
+    if (!isNonNegativeInteger(index) || index >= n || seen[index]) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `permutation[${i}] is ${describe(index)}; expected each of 0..${n - 1} exactly once`);
+    }
+    seen[index] = 1;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Padding
+
+function isIdArray(value: unknown): value is ArrayLike<number> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+}
+
+/** Throws naming `name` (e.g. examples[12]) when the example cannot be padded into a batch. */
+function checkExample(example: unknown, name: string): asserts example is TokenizedExample {
+  if (example === null || typeof example !== 'object') throw invalidArgument('an example object', name, example);
+  const { inputIds, tokenTypeIds, label } = example as Record<string, unknown>;
+  if (!isIdArray(inputIds)) throw invalidArgument('an array of token ids', `${name}.inputIds`, inputIds);
+  if (!isIdArray(tokenTypeIds)) throw invalidArgument('an array of token type ids', `${name}.tokenTypeIds`, tokenTypeIds);
+  if (inputIds.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${name}.inputIds is empty`);
+  if (tokenTypeIds.length !== inputIds.length) {
+    throw new AlbertTrainerError('ERR_INPUT', `${name}.tokenTypeIds has ${tokenTypeIds.length} ids but inputIds has ${inputIds.length}`);
+  }
+  for (const [field, ids] of [['inputIds', inputIds], ['tokenTypeIds', tokenTypeIds]] as const) {
+    for (let t = 0; t < ids.length; t++) {
+      const v = ids[t];
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+        throw new AlbertTrainerError('ERR_INPUT', `${name}.${field}[${t}] is ${describe(v)}; expected a non-negative int32 id`);
+      }
+    }
+  }
+  if (typeof label !== 'number' || !Number.isInteger(label) || label < -0x80000000 || label > 0x7fffffff) {
+    throw invalidArgument('an integer class id', `${name}.label`, label);
+  }
+}
+
+function checkPadTokenId(padTokenId: unknown): asserts padTokenId is number {
+  if (!isNonNegativeInteger(padTokenId) || padTokenId > 0x7fffffff) throw invalidArgument('non-negative integer', 'padTokenId', padTokenId);
+}
+
+/** Pads checked examples (in `order`) into one batch. */
+function pad(examples: readonly TokenizedExample[], order: readonly number[], padTokenId: number): PaddedBatch {
+  const batchSize = order.length; // B
+  let seqLen = 0; // T
+  for (const i of order) seqLen = Math.max(seqLen, examples[i].inputIds.length);
+  const inputIds = new Int32Array(batchSize * seqLen).fill(padTokenId); // (B, T)
+  const attentionMask = new Int32Array(batchSize * seqLen); // (B, T)
+  const tokenTypeIds = new Int32Array(batchSize * seqLen); // (B, T)
+  const labels = new Int32Array(batchSize); // (B)
+  order.forEach((i, b) => {
+    const { inputIds: ids, tokenTypeIds: types, label } = examples[i];
+    const row = b * seqLen;
+    inputIds.set(ids, row);
+    tokenTypeIds.set(types, row);
+    attentionMask.fill(1, row, row + ids.length);
+    labels[b] = label;
+  });
+  return { inputIds, attentionMask, tokenTypeIds, labels, batchSize, seqLen };
+}
+
+/** Pads `examples` on the right to the longest of them; one row per example, in order. */
+export function makeBatch(examples: readonly TokenizedExample[], padTokenId: number): PaddedBatch {
+  if (!Array.isArray(examples) || examples.length === 0) throw invalidArgument('a non-empty array of examples', 'examples', examples);
+  checkPadTokenId(padTokenId);
+  examples.forEach((example, i) => checkExample(example, `examples[${i}]`));
+  return pad(examples, examples.map((_, i) => i), padTokenId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Iterating an epoch
+
+export interface BatchIteratorOptions {
+  /** Examples per batch, a positive integer. */
+  batchSize: number;
+  /** Token id written into padding (the tokenizer's pad_token_id; 0 for albert-*-v2). */
+  padTokenId: number;
+  /** Shuffle with epochOrder(n, seed, epoch). Default false (an eval pass). */
+  shuffle?: boolean;
+  /** Seed of the shuffle, a non-negative integer. Default 42 (HF TrainingArguments.seed). */
+  seed?: number;
+  /** Epoch number, from 0: each epoch gets its own order. Default 0. */
+  epoch?: number;
+  /** Leave out a last batch smaller than batchSize. Default false (HF's dataloader_drop_last). */
+  dropLast?: boolean;
+  /** Order by lengthGroupedOrder over the epoch's order (HF's group_by_length). Default false. */
+  groupByLength?: boolean;
+  /** batchSize given to lengthGroupedOrder. Default batchSize; HF uses batchSize x gradient accumulation steps. */
+  lengthGroupSize?: number;
+  /** Start at this batch of the epoch (resuming mid-epoch). Default 0. */
+  startBatch?: number;
+}
+
+const ITERATOR_OPTIONS = ['batchSize', 'padTokenId', 'shuffle', 'seed', 'epoch', 'dropLast', 'groupByLength', 'lengthGroupSize', 'startBatch'];
+
+/**
+ * The batches of one epoch, in order, as an async iterator (`for await`).
+ *
+ * One-batch lookahead: next() hands out the batch that is already padded and schedules the
+ * padding of the following one with setImmediate. The caller then starts the step (an async
+ * native call that runs on a worker thread) and awaits it; while it waits, the event loop runs
+ * the scheduled padding, so the next batch is ready when the step returns. If next() comes
+ * before that has run, it cancels the scheduled work and pads synchronously. All examples are
+ * checked in the constructor, so a bad example fails before the first step, not mid-epoch
+ * (the iterator keeps the examples: do not change them while it runs).
+ */
+export class BatchIterator implements AsyncIterableIterator<EpochBatch> {
+  /** The epoch's visiting order (indices into the examples), after shuffling and grouping. */
+  readonly order: readonly number[];
+  /** Batches in this epoch, counting any before startBatch. */
+  readonly numBatches: number;
+  private readonly examples: readonly TokenizedExample[];
+  private readonly batchSize: number;
+  private readonly padTokenId: number;
+  private cursor: number;
+  private ahead: EpochBatch | null = null;
+  private scheduled: NodeJS.Immediate | null = null;
+
+  constructor(examples: readonly TokenizedExample[], options: BatchIteratorOptions) {
+    if (!Array.isArray(examples)) throw invalidArgument('an array of examples', 'examples', examples);
+    if (options === null || typeof options !== 'object') throw invalidArgument('an options object', 'options', options);
+    for (const key of Object.keys(options)) {
+      if (!ITERATOR_OPTIONS.includes(key)) {
+        throw new AlbertTrainerError('ERR_ARGUMENT', `Unknown option ${key} for BatchIterator; the options are ${ITERATOR_OPTIONS.join(', ')}`);
+      }
+    }
+    const { batchSize, padTokenId, shuffle = false, seed = 42, epoch = 0, dropLast = false, groupByLength = false } = options;
+    if (!isPositiveInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
+    checkPadTokenId(padTokenId);
+    if (typeof dropLast !== 'boolean') throw invalidArgument('boolean', 'dropLast', dropLast);
+    if (typeof groupByLength !== 'boolean') throw invalidArgument('boolean', 'groupByLength', groupByLength);
+    const lengthGroupSize = options.lengthGroupSize ?? batchSize;
+    if (!isPositiveInteger(lengthGroupSize)) throw invalidArgument('positive integer', 'lengthGroupSize', lengthGroupSize);
+    examples.forEach((example, i) => checkExample(example, `examples[${i}]`));
+    let order = epochOrder(examples.length, seed, epoch, shuffle);
+    if (groupByLength) {
+      order = lengthGroupedOrder(examples.map((e) => e.inputIds.length), lengthGroupSize, order);
+    }
+    this.order = order;
+    this.numBatches = dropLast ? Math.floor(examples.length / batchSize) : Math.ceil(examples.length / batchSize);
+    const startBatch = options.startBatch ?? 0;
+    if (!isNonNegativeInteger(startBatch) || startBatch > this.numBatches) {
+      throw invalidArgument(`integer in [0, ${this.numBatches}] (the epoch's batches)`, 'startBatch', startBatch);
+    }
+    this.examples = examples;
+    this.batchSize = batchSize;
+    this.padTokenId = padTokenId;
+    this.cursor = startBatch;
+  }
+
+  /** The index of the batch padded ahead and waiting, or -1. */
+  get readyIndex(): number {
+    return this.ahead?.index ?? -1;
+  }
+
+  async next(): Promise<IteratorResult<EpochBatch>> {
+    this.cancel();
+    if (this.cursor >= this.numBatches) return { done: true, value: undefined };
+    const index = this.cursor++;
+    const batch = this.ahead?.index === index ? this.ahead : this.build(index);
+    this.ahead = null;
+    if (this.cursor < this.numBatches) {
+      this.scheduled = setImmediate(() => {
+        this.scheduled = null;
+        try {
+          this.ahead = this.build(this.cursor);
+        } catch {
+          // examples changed since the constructor checked them: next() builds it again and rejects
+        }
+      });
+    }
+    return { done: false, value: batch };
+  }
+
+  /** Ends the epoch early (a `break` out of `for await` calls this). */
+  async return(): Promise<IteratorResult<EpochBatch>> {
+    this.cancel();
+    this.ahead = null;
+    this.cursor = this.numBatches;
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private cancel(): void {
+    if (this.scheduled !== null) clearImmediate(this.scheduled);
+    this.scheduled = null;
+  }
+
+  private build(index: number): EpochBatch {
+    const indices = this.order.slice(index * this.batchSize, (index + 1) * this.batchSize);
+    return { ...pad(this.examples, indices, this.padTokenId), index, indices };
+  }
+}

@@ -1,0 +1,623 @@
+// Reading a labelled text-classification file: JSON Lines, CSV or TSV -> rows of
+// { text, textPair?, label, line }. The whole file is checked before anything is returned, and
+// the first bad row ends the read with one AlbertTrainerError whose message starts `file:line:`
+// (`file:` alone for what concerns the whole file). Codes: ERR_IO (unreadable), ERR_INPUT (the
+// file's contents), ERR_ARGUMENT (the options).
+//
+// Formats (by extension, or `format`):
+//   jsonl  .jsonl / .json: one JSON object per line. A blank line between rows is an error
+//          (pandas would skip it, but it usually marks a file that was cut and pasted
+//          together); blank lines after the last row are fine.
+//   csv    .csv: RFC 4180. The first record is the header. A field that starts with `"` is
+//          quoted: it may hold the delimiter, line breaks and `""` for one quote, and must be
+//          followed by the delimiter or the end of the record. A `"` inside an unquoted field
+//          is kept as text (as Python's csv and pandas do). Every row has the header's number
+//          of fields.
+//   tsv    .tsv: the same with a tab as the delimiter (what pandas, and so HF's csv loader with
+//          sep="\t", read).
+// In all three: a UTF-8 BOM is skipped, lines end in \n, \r\n or \r, and bytes that are not
+// UTF-8 are an error naming the line and byte offset.
+//
+// Labels: every row's label is either a class id (an integer; in CSV/TSV a field that reads as
+// a number, as pandas infers) or a label name (a string), never a mix.
+//   - label2id given: names map through it, ids must lie in [0, numLabels).
+//   - names, no label2id: labelNames are the distinct names sorted by code point (Python's
+//     sorted(), which is what HF datasets' class_encode_column / ClassLabel do), id = position.
+//     A train file and its eval file can sort to different maps when one lacks a class: read
+//     the eval file with the train file's label2id.
+//   - ids, no numLabels: numLabels = max + 1.
+// A number with an integral value is an id (JSON cannot tell 1 from 1.0 after parsing, so CSV
+// reads "1.0" the same way); 0.5, true, null and empty labels are errors.
+import * as fs from 'fs';
+import * as path from 'path';
+import { AlbertTrainerError, describe, invalidArgument } from '../errors';
+
+export type DataFormat = 'jsonl' | 'csv' | 'tsv';
+
+export interface ReadDatasetOptions {
+  /** 'jsonl', 'csv' or 'tsv'; default: from the extension (.jsonl/.json, .csv, .tsv). */
+  format?: DataFormat;
+  /** Column (JSON key or CSV header name) of the text. Default 'text'. */
+  textColumn?: string;
+  /** Column of the second text of a pair task (e.g. premise/hypothesis). Default: none. */
+  textPairColumn?: string;
+  /** Column of the label. Default 'label'. */
+  labelColumn?: string;
+  /** Label name -> class id; ids must be exactly 0..K-1. Default: built from the file (sorted). */
+  label2id?: Record<string, number>;
+  /** Number of classes, >= 2. Default: label2id's size, the number of names, or max id + 1. */
+  numLabels?: number;
+}
+
+export interface DatasetRow {
+  text: string;
+  textPair?: string;
+  /** Class id in [0, numLabels). */
+  label: number;
+  /** 1-based line of the file where the row starts. */
+  line: number;
+}
+
+export interface LabelledDataset {
+  rows: DatasetRow[];
+  /** id -> name, when labels are names or label2id was given; undefined for integer labels. */
+  labelNames?: string[];
+  numLabels: number;
+  format: DataFormat;
+}
+
+const OPTION_NAMES = ['format', 'textColumn', 'textPairColumn', 'labelColumn', 'label2id', 'numLabels'] as const;
+const FORMATS: readonly DataFormat[] = ['jsonl', 'csv', 'tsv'];
+const EXTENSIONS: Record<string, DataFormat> = { '.jsonl': 'jsonl', '.json': 'jsonl', '.csv': 'csv', '.tsv': 'tsv' };
+
+/**
+ * Reads and checks `file` (see the notes at the top of this file). Synchronous: the whole file
+ * is read and checked at once (SUBJ train, 1.4 MB: ~40 ms). Throws AlbertTrainerError.
+ */
+export function readDataset(file: string, options: ReadDatasetOptions = {}): LabelledDataset {
+  if (typeof file !== 'string' || file === '') throw invalidArgument('a file path', 'file', file);
+  const opts = checkOptions(options);
+  const format = opts.format ?? formatFromExtension(file);
+  let bytes: ArrayBufferView;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new AlbertTrainerError('ERR_IO', `${file}: cannot read: ${(e as Error).message}`);
+  }
+  return parseChecked(bytes, file, opts, format);
+}
+
+/** readDataset on contents already in memory; `file` is the name used in messages. */
+export function parseDataset(contents: ArrayBufferView | string, file: string, options: ReadDatasetOptions = {}): LabelledDataset {
+  if (typeof file !== 'string' || file === '') throw invalidArgument('a file name for messages', 'file', file);
+  const opts = checkOptions(options);
+  return parseChecked(contents, file, opts, opts.format ?? formatFromExtension(file));
+}
+
+function parseChecked(contents: ArrayBufferView | string, file: string, opts: CheckedOptions, format: DataFormat): LabelledDataset {
+  let text: string;
+  if (typeof contents === 'string') {
+    text = contents.charCodeAt(0) === 0xfeff ? contents.slice(1) : contents;
+  } else if (ArrayBuffer.isView(contents)) {
+    text = decodeUtf8(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), file);
+  } else {
+    throw invalidArgument('a string or bytes (Buffer, Uint8Array)', 'contents', contents);
+  }
+  const labels = new LabelReader(file, { ...opts, format });
+  const rows = format === 'jsonl' ? readJsonLines(text, file, opts, labels) : readDelimited(text, file, format, opts, labels);
+  if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is empty)`);
+  return labels.finish(rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface CheckedOptions {
+  format?: DataFormat;
+  textColumn: string;
+  textPairColumn?: string;
+  labelColumn: string;
+  /** Which column options the caller named (an absent one of these is "unknown", not "missing"). */
+  given: Set<string>;
+  label2id?: Map<string, number>;
+  numLabels?: number;
+}
+
+function checkOptions(options: ReadDatasetOptions): CheckedOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgument('an options object', 'options', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `Unknown option ${key} for readDataset; the options are ${OPTION_NAMES.join(', ')}`);
+    }
+  }
+  const o = options as Record<string, unknown>;
+  if (o.format !== undefined && !FORMATS.includes(o.format as DataFormat)) {
+    throw invalidArgument("one of 'jsonl', 'csv', 'tsv'", 'format', o.format);
+  }
+  const given = new Set<string>();
+  const column = (name: string, fallback?: string): string | undefined => {
+    const value = o[name];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || value === '') throw invalidArgument('non-empty string', name, value);
+    given.add(name);
+    return value;
+  };
+  const textColumn = column('textColumn', 'text') as string;
+  const textPairColumn = column('textPairColumn');
+  const labelColumn = column('labelColumn', 'label') as string;
+  const chosen: [string, string | undefined][] = [['textColumn', textColumn], ['textPairColumn', textPairColumn], ['labelColumn', labelColumn]];
+  for (let i = 0; i < chosen.length; i++) {
+    for (let j = i + 1; j < chosen.length; j++) {
+      if (chosen[i][1] !== undefined && chosen[i][1] === chosen[j][1]) {
+        throw new AlbertTrainerError('ERR_ARGUMENT', `${chosen[i][0]} and ${chosen[j][0]} both name the column "${chosen[i][1]}"`);
+      }
+    }
+  }
+  let numLabels: number | undefined;
+  if (o.numLabels !== undefined) {
+    if (typeof o.numLabels !== 'number' || !Number.isInteger(o.numLabels) || o.numLabels < 2) {
+      throw invalidArgument('integer >= 2', 'numLabels', o.numLabels);
+    }
+    numLabels = o.numLabels;
+  }
+  let label2id: Map<string, number> | undefined;
+  if (o.label2id !== undefined) {
+    label2id = checkLabel2id(o.label2id);
+    if (numLabels !== undefined && numLabels !== label2id.size) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `numLabels is ${numLabels} but label2id has ${label2id.size} labels`);
+    }
+  }
+  return { format: o.format as DataFormat | undefined, textColumn, textPairColumn, labelColumn, given, label2id, numLabels };
+}
+
+function checkLabel2id(value: unknown): Map<string, number> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgument('an object of label name -> class id', 'label2id', value);
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length < 2) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', `label2id has ${entries.length} label(s); classification needs at least 2`);
+  }
+  const byId = new Map<number, string>();
+  for (const [name, id] of entries) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= entries.length) {
+      throw invalidArgument(`integer class id in [0, ${entries.length})`, `label2id[${JSON.stringify(name)}]`, id);
+    }
+    const other = byId.get(id);
+    if (other !== undefined) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `label2id maps both ${JSON.stringify(other)} and ${JSON.stringify(name)} to ${id}`);
+    }
+    byId.set(id, name);
+  }
+  return new Map(entries as [string, number][]);
+}
+
+function formatFromExtension(file: string): DataFormat {
+  const ext = path.extname(file).toLowerCase();
+  const format = EXTENSIONS[ext];
+  if (format === undefined) {
+    throw new AlbertTrainerError(
+      'ERR_ARGUMENT',
+      `${file}: cannot tell the format from the extension ${ext === '' ? '(none)' : `"${ext}"`}; ` +
+        `use .jsonl, .json, .csv or .tsv, or pass format: 'jsonl' | 'csv' | 'tsv'`,
+    );
+  }
+  return format;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bytes -> text
+
+function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    // Strips a leading BOM (ignoreBOM: false).
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    const at = firstInvalidUtf8(bytes);
+    // not an encoding error: a file too large for one string
+    if (at < 0) throw new AlbertTrainerError('ERR_IO', `${file}: cannot decode ${bytes.length} bytes: ${(e as Error).message}`);
+    let line = 1;
+    for (let i = 0; i < at; i++) {
+      if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line++;
+    }
+    const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+    const hex = bytes[at].toString(16).padStart(2, '0');
+    throw new AlbertTrainerError(
+      'ERR_INPUT',
+      `${file}:${line}: not valid UTF-8: byte 0x${hex} at byte offset ${at} of the file` +
+        (utf16 ? ' (the file looks like UTF-16); save it as UTF-8' : '; save the file as UTF-8'),
+    );
+  }
+}
+
+/** Offset of the first byte that starts an ill-formed UTF-8 sequence (Unicode 15, table 3-7), or -1. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b === 0xe0) (need = 2), (lo = 0xa0);
+    else if (b === 0xed) (need = 2), (hi = 0x9f);
+    else if (b >= 0xe1 && b <= 0xef) need = 2;
+    else if (b === 0xf0) (need = 3), (lo = 0x90);
+    else if (b >= 0xf1 && b <= 0xf3) need = 3;
+    else if (b === 0xf4) (need = 3), (hi = 0x8f);
+    else return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= n) return i;
+      const c = bytes[i + k];
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Lines
+
+function readJsonLines(text: string, file: string, opts: CheckedOptions, labels: LabelReader): DatasetRow[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last].trim() === '') last--;
+  const rows: DatasetRow[] = [];
+  const arrayHint = (lines[0] ?? '').trimStart().startsWith('[')
+    ? "; the file looks like one JSON array, and albert-trainer reads JSON Lines: one object per line (jq -c '.[]' converts it)"
+    : '';
+  for (let i = 0; i <= last; i++) {
+    const line = i + 1;
+    const source = lines[i];
+    if (source.trim() === '') {
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: blank line between rows; JSON Lines has one object on every line`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(source);
+    } catch (e) {
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: malformed JSON: ${(e as Error).message}${line === 1 ? arrayHint : ''}`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row is ${what}, not a JSON object${line === 1 ? arrayHint : ''}`);
+    }
+    const record = value as Record<string, unknown>;
+    const columns = Object.keys(record);
+    if (rows.length === 0) checkColumns(columns, file, line, opts);
+    const field = (option: string, name: string): unknown => {
+      if (!Object.prototype.hasOwnProperty.call(record, name)) {
+        throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row has no "${name}" column (${option}); its columns are ${list(columns)}`);
+      }
+      return record[name];
+    };
+    const row: DatasetRow = {
+      text: checkText(field('textColumn', opts.textColumn), 'text', opts.textColumn, file, line),
+      label: labels.read(jsonLabel(field('labelColumn', opts.labelColumn), file, line, opts.labelColumn), line),
+      line,
+    };
+    if (opts.textPairColumn !== undefined) {
+      row.textPair = checkText(field('textPairColumn', opts.textPairColumn), 'text pair', opts.textPairColumn, file, line);
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function jsonLabel(value: unknown, file: string, line: number, column: string): RawLabel {
+  if (typeof value === 'number') return numberLabel(value, String(value), file, line, column);
+  if (typeof value === 'string') {
+    if (value.trim() === '') throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the label (column "${column}") is empty`);
+    return { name: value };
+  }
+  const what = typeof value === 'boolean' ? `${value}, a boolean` : value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object';
+  throw new AlbertTrainerError(
+    'ERR_INPUT',
+    `${file}:${line}: the label (column "${column}") is ${what}; expected an integer class id or a label name (string)`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV / TSV
+
+interface DelimitedRecord {
+  line: number;
+  fields: string[];
+  /** An empty line: one unquoted empty field. */
+  blank: boolean;
+}
+
+function readDelimited(text: string, file: string, format: 'csv' | 'tsv', opts: CheckedOptions, labels: LabelReader): DatasetRow[] {
+  const delimiter = format === 'csv' ? ',' : '\t';
+  const records = parseDelimited(text, delimiter, file);
+  if (records.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is empty)`);
+  const header = records[0];
+  if (header.blank) throw new AlbertTrainerError('ERR_INPUT', `${file}:1: the header row is blank; the first line must name the columns`);
+  const columns = header.fields;
+  columns.forEach((name, i) => {
+    const first = columns.indexOf(name);
+    if (name !== '' && first !== i) {
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${header.line}: the header names the column "${name}" twice (fields ${first + 1} and ${i + 1})`);
+    }
+  });
+  checkColumns(columns, file, header.line, opts);
+  const textAt = columns.indexOf(opts.textColumn);
+  const labelAt = columns.indexOf(opts.labelColumn);
+  const pairAt = opts.textPairColumn === undefined ? -1 : columns.indexOf(opts.textPairColumn);
+  let last = records.length - 1;
+  while (last > 0 && records[last].blank) last--;
+  const rows: DatasetRow[] = [];
+  const delimiterName = format === 'csv' ? '","' : 'a tab';
+  for (let r = 1; r <= last; r++) {
+    const { line, fields, blank } = records[r];
+    if (blank) throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: blank line between rows; remove it`);
+    if (fields.length !== columns.length) {
+      throw new AlbertTrainerError(
+        'ERR_INPUT',
+        `${file}:${line}: the row has ${fields.length} field(s) but the header has ${columns.length} (${list(columns)}); ` +
+          `a field that holds ${delimiterName} must be quoted`,
+      );
+    }
+    const row: DatasetRow = {
+      text: checkText(fields[textAt], 'text', opts.textColumn, file, line),
+      label: labels.read(fieldLabel(fields[labelAt], file, line, opts.labelColumn), line),
+      line,
+    };
+    if (pairAt >= 0) row.textPair = checkText(fields[pairAt], 'text pair', opts.textPairColumn as string, file, line);
+    rows.push(row);
+  }
+  if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows after the header (line ${header.line})`);
+  return rows;
+}
+
+/** RFC 4180 records (see the notes at the top). Line breaks: \r\n, \n or \r. */
+function parseDelimited(text: string, delimiter: string, file: string): DelimitedRecord[] {
+  const records: DelimitedRecord[] = [];
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const start = line;
+    const fields: string[] = [];
+    let quotedAny = false;
+    for (;;) {
+      if (text.charCodeAt(i) === 0x22 /* " */) {
+        quotedAny = true;
+        const openLine = line;
+        let value = '';
+        i++;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q < 0) {
+            throw new AlbertTrainerError(
+              'ERR_INPUT',
+              `${file}:${openLine}: unterminated quote: field ${fields.length + 1} opens a quote that no later " closes`,
+            );
+          }
+          const piece = text.slice(i, q);
+          line += countLineBreaks(piece);
+          value += piece;
+          if (text.charCodeAt(q + 1) === 0x22) {
+            value += '"';
+            i = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+        if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
+          throw new AlbertTrainerError(
+            'ERR_INPUT',
+            `${file}:${line}: ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1}; ` +
+              'a quoted field ends at its closing quote, and a quote inside it is written ""',
+          );
+        }
+        fields.push(value);
+      } else {
+        let j = i;
+        while (j < n) {
+          const c = text[j];
+          if (c === delimiter || c === '\n' || c === '\r') break;
+          j++;
+        }
+        fields.push(text.slice(i, j));
+        i = j;
+      }
+      if (i >= n) break;
+      if (text[i] === delimiter) {
+        i++;
+        continue;
+      }
+      i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      line++;
+      break;
+    }
+    records.push({ line: start, fields, blank: !quotedAny && fields.length === 1 && fields[0] === '' });
+  }
+  return records;
+}
+
+function countLineBreaks(s: string): number {
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0a || (c === 0x0d && s.charCodeAt(i + 1) !== 0x0a)) count++;
+  }
+  return count;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A CSV/TSV label field: a number (as pandas would infer it) or a name. */
+function fieldLabel(value: string, file: string, line: number, column: string): RawLabel {
+  if (value.trim() === '') throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the label (column "${column}") is empty`);
+  const trimmed = value.trim();
+  if (INTEGER.test(trimmed) || DECIMAL.test(trimmed)) return numberLabel(Number(trimmed), trimmed, file, line, column);
+  return { name: value };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns, text and labels
+
+function checkColumns(columns: string[], file: string, line: number, opts: CheckedOptions): void {
+  const wanted: [string, string | undefined][] = [
+    ['textColumn', opts.textColumn],
+    ['textPairColumn', opts.textPairColumn],
+    ['labelColumn', opts.labelColumn],
+  ];
+  for (const [option, name] of wanted) {
+    if (name === undefined || columns.includes(name)) continue;
+    if (opts.given.has(option)) {
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: ${option} "${name}" is not a column; the columns are ${list(columns)}`);
+    }
+    throw new AlbertTrainerError(
+      'ERR_INPUT',
+      `${file}:${line}: no "${name}" column (the default ${option}); the columns are ${list(columns)}; pass ${option} to name another`,
+    );
+  }
+}
+
+function checkText(value: unknown, what: string, column: string, file: string, line: number): string {
+  if (typeof value !== 'string') {
+    throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the ${what} (column "${column}") is ${describe(value)}; expected a string`);
+  }
+  if (value.trim() === '') {
+    throw new AlbertTrainerError(
+      'ERR_INPUT',
+      `${file}:${line}: the ${what} (column "${column}") is ${value === '' ? 'empty' : 'only whitespace'}`,
+    );
+  }
+  return value;
+}
+
+function list(names: readonly string[]): string {
+  return names.length === 0 ? '(none)' : names.map((name) => JSON.stringify(name)).join(', ');
+}
+
+type RawLabel = { id: number } | { name: string };
+
+function numberLabel(value: number, source: string, file: string, line: number, column: string): RawLabel {
+  if (!Number.isInteger(value)) {
+    throw new AlbertTrainerError(
+      'ERR_INPUT',
+      `${file}:${line}: the label (column "${column}") is ${source}, not an integer; expected an integer class id or a label name (string)`,
+    );
+  }
+  if (value < 0) {
+    throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the label (column "${column}") is ${source}; class ids start at 0`);
+  }
+  return { id: value };
+}
+
+/** Turns the rows' raw labels into class ids, one kind (ids or names) per file. */
+class LabelReader {
+  private kind?: { names: boolean; line: number; source: string };
+  private maxId = -1;
+  /** Label names of a file without label2id, with the rows that carry each; ids come at the end. */
+  private readonly pending = new Map<string, DatasetRow['line'][]>();
+
+  constructor(
+    private readonly file: string,
+    private readonly opts: CheckedOptions,
+  ) {}
+
+  /** The class id, or -1 until finish() when the label is a name to be sorted. */
+  read(raw: RawLabel, line: number): number {
+    const isName = 'name' in raw;
+    const source = isName ? JSON.stringify(raw.name) : String(raw.id);
+    if (this.kind === undefined) {
+      this.kind = { names: isName, line, source };
+    } else if (this.kind.names !== isName) {
+      const kindOf = (names: boolean): string => (names ? 'a label name' : 'an integer class id');
+      throw new AlbertTrainerError(
+        'ERR_INPUT',
+        `${this.file}:${line}: the label ${source} is ${kindOf(isName)} but line ${this.kind.line} has ${kindOf(this.kind.names)} ` +
+          `(${this.kind.source}); a file's labels must be all ids or all names`,
+      );
+    }
+    const { label2id, numLabels, labelColumn } = this.opts;
+    if ('name' in raw) {
+      if (label2id !== undefined) {
+        const id = label2id.get(raw.name);
+        if (id === undefined) {
+          throw new AlbertTrainerError(
+            'ERR_INPUT',
+            `${this.file}:${line}: the label ${source} (column "${labelColumn}") is not in label2id; the known labels are ${list([...label2id.keys()])}`,
+          );
+        }
+        return id;
+      }
+      const lines = this.pending.get(raw.name);
+      if (lines === undefined) this.pending.set(raw.name, [line]);
+      else lines.push(line);
+      return -1;
+    }
+    const limit = numLabels ?? label2id?.size;
+    if (limit !== undefined && raw.id >= limit) {
+      const why = numLabels !== undefined ? `numLabels is ${numLabels}` : `label2id has ${limit} labels`;
+      throw new AlbertTrainerError('ERR_INPUT', `${this.file}:${line}: the label ${raw.id} (column "${labelColumn}") is outside [0, ${limit}): ${why}`);
+    }
+    this.maxId = Math.max(this.maxId, raw.id);
+    return raw.id;
+  }
+
+  finish(rows: DatasetRow[]): LabelledDataset {
+    const { label2id, numLabels } = this.opts;
+    const base = { rows, format: this.opts.format as DataFormat };
+    if (label2id !== undefined) {
+      const labelNames: string[] = [];
+      for (const [name, id] of label2id) labelNames[id] = name;
+      return { ...base, labelNames, numLabels: label2id.size };
+    }
+    if (this.kind?.names) {
+      const labelNames = [...this.pending.keys()].sort(compareCodePoints);
+      if (numLabels !== undefined && labelNames.length !== numLabels) {
+        throw new AlbertTrainerError(
+          'ERR_INPUT',
+          `${this.file}: ${labelNames.length} distinct labels (${list(labelNames)}) but numLabels is ${numLabels}; ` +
+            'pass label2id to fix the mapping',
+        );
+      }
+      if (labelNames.length < 2) {
+        throw new AlbertTrainerError(
+          'ERR_INPUT',
+          `${this.file}: every label is ${list(labelNames)}; classification needs 2 or more classes (pass label2id when a file holds only some of them)`,
+        );
+      }
+      const byRow = new Map<number, number>();
+      labelNames.forEach((name, id) => {
+        for (const line of this.pending.get(name) as number[]) byRow.set(line, id);
+      });
+      for (const row of rows) row.label = byRow.get(row.line) as number;
+      return { ...base, labelNames, numLabels: labelNames.length };
+    }
+    if (numLabels !== undefined) return { ...base, numLabels };
+    if (this.maxId < 1) {
+      throw new AlbertTrainerError(
+        'ERR_INPUT',
+        `${this.file}: every label is 0, so numLabels would be 1; classification needs 2 or more classes (pass numLabels when a file holds only some of them)`,
+      );
+    }
+    return { ...base, numLabels: this.maxId + 1 };
+  }
+}
+
+/** Python's str ordering (by code point), not JS's default (by UTF-16 unit). */
+function compareCodePoints(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i].codePointAt(0) as number) - (y[i].codePointAt(0) as number);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}

@@ -1,0 +1,135 @@
+// The training hyperparameters: HF TrainingArguments' meanings under camelCase names, with
+// the reference run's values as defaults (shared/DESIGN.md: lr 4e-5, batch 16/16, seed 42,
+// Adam (0.9, 0.999, 1e-8), cosine with warmup ratio 0.2, 5 epochs, AMP).
+import { invalidArgument } from '../errors';
+import type { NativeAmp } from '../native';
+import { SCHEDULER_TYPES, type SchedulerType } from './schedule';
+
+export type EvalStrategy = 'epoch' | 'steps' | 'no';
+export type BestModelMetric = 'accuracy' | 'macro_f1' | 'loss';
+
+export interface TrainingArguments {
+  learningRate: number;
+  perDeviceTrainBatchSize: number;
+  perDeviceEvalBatchSize: number;
+  numTrainEpochs: number;
+  /** > 0 overrides numTrainEpochs, as in HF. */
+  maxSteps: number;
+  seed: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEpsilon: number;
+  weightDecay: number;
+  lrSchedulerType: SchedulerType;
+  warmupRatio: number;
+  /** > 0 overrides warmupRatio. */
+  warmupSteps: number;
+  maxGradNorm: number;
+  amp: NativeAmp;
+  maxSeqLength: number;
+  evalStrategy: EvalStrategy;
+  evalSteps: number;
+  loggingSteps: number;
+  loadBestModelAtEnd: boolean;
+  metricForBestModel: BestModelMetric;
+  groupByLength: boolean;
+  shuffle: boolean;
+}
+
+export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
+  learningRate: 4e-5,
+  perDeviceTrainBatchSize: 16,
+  perDeviceEvalBatchSize: 16,
+  numTrainEpochs: 5,
+  maxSteps: -1,
+  seed: 42,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEpsilon: 1e-8,
+  weightDecay: 0,
+  lrSchedulerType: 'cosine',
+  warmupRatio: 0.2,
+  warmupSteps: 0,
+  maxGradNorm: 1.0,
+  amp: 'off',
+  maxSeqLength: 128,
+  evalStrategy: 'epoch',
+  evalSteps: 500,
+  loggingSteps: 50,
+  loadBestModelAtEnd: true,
+  metricForBestModel: 'accuracy',
+  groupByLength: false,
+  shuffle: true,
+};
+
+const positiveInteger = (v: number) => Number.isInteger(v) && v > 0;
+const nonNegativeInteger = (v: number) => Number.isInteger(v) && v >= 0;
+const unit = (v: number) => v >= 0 && v < 1;
+
+const NUMBER_RULES: Array<[keyof TrainingArguments, (v: number) => boolean, string]> = [
+  ['learningRate', (v) => v >= 0, 'non-negative number'],
+  ['perDeviceTrainBatchSize', positiveInteger, 'positive integer'],
+  ['perDeviceEvalBatchSize', positiveInteger, 'positive integer'],
+  ['numTrainEpochs', (v) => v > 0, 'positive number'],
+  ['maxSteps', (v) => Number.isInteger(v) && v >= -1 && v !== 0, 'positive integer (or -1 for none)'],
+  ['seed', nonNegativeInteger, 'non-negative integer'],
+  ['adamBeta1', unit, 'number in [0, 1)'],
+  ['adamBeta2', unit, 'number in [0, 1)'],
+  ['adamEpsilon', (v) => v > 0, 'positive number'],
+  ['weightDecay', (v) => v >= 0, 'non-negative number'],
+  ['warmupRatio', (v) => v >= 0 && v <= 1, 'number in [0, 1]'],
+  ['warmupSteps', nonNegativeInteger, 'non-negative integer'],
+  ['maxGradNorm', (v) => v >= 0, 'non-negative number'],
+  ['maxSeqLength', (v) => Number.isInteger(v) && v >= 3, 'integer >= 3 ([CLS], one token, [SEP])'],
+  ['evalSteps', positiveInteger, 'positive integer'],
+  ['loggingSteps', positiveInteger, 'positive integer'],
+];
+
+/** Defaults + overrides, each checked; errors name the argument as sharp does. */
+export function trainingArguments(overrides: Partial<TrainingArguments> = {}): TrainingArguments {
+  const args = { ...DEFAULT_TRAINING_ARGUMENTS, ...overrides };
+  for (const [name, ok, expected] of NUMBER_RULES) {
+    const value = args[name] as unknown;
+    if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw invalidArgument(expected, name, value);
+  }
+  const oneOf = <T>(name: keyof TrainingArguments, allowed: readonly T[]) => {
+    if (!allowed.includes(args[name] as T)) throw invalidArgument(`one of ${allowed.join(', ')}`, name, args[name]);
+  };
+  oneOf('lrSchedulerType', SCHEDULER_TYPES);
+  oneOf('amp', ['off', 'bf16', 'fp16']);
+  oneOf('evalStrategy', ['epoch', 'steps', 'no']);
+  oneOf('metricForBestModel', ['accuracy', 'macro_f1', 'loss']);
+  for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle'] as const) {
+    if (typeof args[name] !== 'boolean') throw invalidArgument('boolean', name, args[name]);
+  }
+  return args;
+}
+
+/** The same values under HF TrainingArguments' names, for training_args.json and the model card. */
+export function toHfTrainingArguments(args: TrainingArguments): Record<string, unknown> {
+  return {
+    learning_rate: args.learningRate,
+    per_device_train_batch_size: args.perDeviceTrainBatchSize,
+    per_device_eval_batch_size: args.perDeviceEvalBatchSize,
+    num_train_epochs: args.numTrainEpochs,
+    max_steps: args.maxSteps,
+    seed: args.seed,
+    adam_beta1: args.adamBeta1,
+    adam_beta2: args.adamBeta2,
+    adam_epsilon: args.adamEpsilon,
+    weight_decay: args.weightDecay,
+    lr_scheduler_type: args.lrSchedulerType,
+    warmup_ratio: args.warmupRatio,
+    warmup_steps: args.warmupSteps,
+    max_grad_norm: args.maxGradNorm,
+    amp: args.amp,
+    max_seq_length: args.maxSeqLength,
+    eval_strategy: args.evalStrategy,
+    eval_steps: args.evalSteps,
+    logging_steps: args.loggingSteps,
+    load_best_model_at_end: args.loadBestModelAtEnd,
+    metric_for_best_model: args.metricForBestModel,
+    group_by_length: args.groupByLength,
+    shuffle: args.shuffle,
+  };
+}

@@ -1,0 +1,72 @@
+// README.md of an output directory: a model card as HF's Trainer writes one (evaluation
+// results, hyperparameters, the results table, framework versions), saying what albert-trainer
+// did differently (which evaluation the saved weights come from).
+import { type TrainingArguments } from './arguments';
+import type { TrainResult } from './loop';
+import { resultsTable } from './results-table';
+
+export interface ModelCardInput {
+  name: string;
+  baseModel: string;
+  init: 'pretrained' | 'random';
+  dataset: string;
+  args: TrainingArguments;
+  result: TrainResult;
+  versions: Record<string, string>;
+}
+
+export function modelCard(card: ModelCardInput): string {
+  const { args, result } = card;
+  const final = result.final;
+  const origin = card.init === 'random' ? `trained from a random initialization with the configuration of ${card.baseModel}` : `a fine-tuned version of ${card.baseModel}`;
+  const lines = [
+    '---',
+    'library_name: transformers',
+    'tags:',
+    '- albert-trainer',
+    '- generated_from_trainer',
+    'metrics:',
+    '- accuracy',
+    '---',
+    '',
+    `# ${card.name}`,
+    '',
+    `This model is ${origin} on the ${card.dataset} dataset, by albert-trainer.`,
+  ];
+  if (final) {
+    lines.push('It achieves the following results on the evaluation set:', `- Loss: ${final.loss.toFixed(4)}`,
+      `- Accuracy: ${final.accuracy.toFixed(4)}`, `- Macro F1: ${final.macroF1.toFixed(4)}`);
+    if (args.loadBestModelAtEnd && result.best) {
+      lines.push('', `These are the weights of the best evaluation by ${args.metricForBestModel} (step ${result.best.step}, ` +
+        `epoch ${result.best.epoch.toFixed(1)}), kept by load_best_model_at_end rather than those of the last step.`);
+    }
+  }
+  lines.push(
+    '',
+    '## Training procedure',
+    '',
+    '### Training hyperparameters',
+    '',
+    `- learning_rate: ${args.learningRate}`,
+    `- train_batch_size: ${args.perDeviceTrainBatchSize}`,
+    `- eval_batch_size: ${args.perDeviceEvalBatchSize}`,
+    `- seed: ${args.seed}`,
+    `- optimizer: AdamW with betas=(${args.adamBeta1},${args.adamBeta2}) and epsilon=${args.adamEpsilon}, weight_decay=${args.weightDecay}`,
+    `- lr_scheduler_type: ${args.lrSchedulerType}`,
+    args.warmupSteps > 0 ? `- lr_scheduler_warmup_steps: ${args.warmupSteps}` : `- lr_scheduler_warmup_ratio: ${args.warmupRatio}`,
+    args.maxSteps > 0 ? `- training_steps: ${args.maxSteps}` : `- num_epochs: ${args.numTrainEpochs}`,
+    `- max_grad_norm: ${args.maxGradNorm}`,
+    `- mixed_precision_training: ${args.amp === 'off' ? 'none (fp32)' : `${args.amp} autocast`}`,
+    `- max_seq_length: ${args.maxSeqLength}`,
+    '',
+    '### Training results',
+    '',
+    result.evaluations.length ? resultsTable(result.evaluations) : 'No evaluation was run (eval_strategy "no").',
+    '',
+    '### Framework versions',
+    '',
+    ...Object.entries(card.versions).map(([name, version]) => `- ${name} ${version}`),
+    '',
+  );
+  return lines.join('\n');
+}
