@@ -54,6 +54,7 @@ export function trainOptions(y: Argv) {
     .option('metric-for-best-model', { choices: ['accuracy', 'macro_f1', 'loss'] as const, default: D.metricForBestModel })
     .option('group-by-length', { type: 'boolean', default: D.groupByLength })
     .option('shuffle', { type: 'boolean', default: D.shuffle, describe: '--no-shuffle keeps file order' })
+    .option('collapse-guard', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'on a collapse to a constant predictor: restore the best state, halve the LR, go on (at most 3 times)' })
     .option('threads', { type: 'number', describe: 'libtorch intra-op threads (default: all cores)' })
     .option('log-format', { choices: ['pretty', 'jsonl'] as const, default: 'pretty' as const, describe: 'jsonl: stdout carries one JSON event per log and eval' });
 }
@@ -96,6 +97,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     maxSeqLength: flags['max-seq-length'], evalStrategy: flags['eval-strategy'], evalSteps: flags['eval-steps'],
     loggingSteps: flags['logging-steps'], loadBestModelAtEnd: flags['load-best-model-at-end'],
     metricForBestModel: flags['metric-for-best-model'], groupByLength: flags['group-by-length'], shuffle: flags.shuffle,
+    collapseGuard: flags['collapse-guard'] === 'on',
   }));
   if (flags.threads !== undefined) setNumThreads(flags.threads);
   const outputDir = flags['output-dir'];
@@ -154,7 +156,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     onEvent: (event) => {
       if (jsonl && event.type !== 'step') process.stdout.write(`${JSON.stringify(event)}\n`);
       else if (tty && event.type === 'step') process.stderr.write(progressLine(event, started));
-      else if (tty && event.type === 'eval') {
+      else if (event.type === 'guard') {
+        process.stderr.write(`${tty ? '\n' : ''}albert-train: collapse guard at step ${event.step} (${event.reason}): restored the weights and optimizer state of step ` +
+          `${event.restored_step} (accuracy ${event.restored_accuracy.toFixed(4)}) and halved the learning rate for the rest of the run\n`);
+      } else if (tty && event.type === 'eval') {
         process.stderr.write(`\nepoch ${event.epoch.toFixed(1)} step ${event.step}: eval loss ${event.eval_loss.toFixed(4)} accuracy ${event.eval_accuracy.toFixed(4)}\n`);
       }
     },

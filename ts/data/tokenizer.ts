@@ -14,7 +14,8 @@
 //   2. 'longest_first' splits the room left by the special tokens using the lengths of step 1,
 //      not the full lengths; see `longestFirstLengths`.
 //   3. Each segment keeps its first (or last) tokens up to its share.
-// Step 1 never changes which tokens survive, only which segment wins a tie in step 2.
+// Step 1 changes no segment's share except when both are cut to half an odd room: it decides
+// which one gets the odd token.
 // Dimensions: T = tokens in one encoded input; W = words (pre-tokens) of one text.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
@@ -73,10 +74,11 @@ export function longestFirstLengths(lengthA: number, lengthB: number, budget: nu
 /**
  * Tokens in the first whole words of a text whose tokens reach `limit` (all tokens when the text
  * has fewer), counting from the end for truncation_side 'left'. Rust `tokenizers` 0.23 stops
- * tokenizing a segment there when truncation is on, so 'longest_first' compares these lengths:
- * with limit 8, words of 1, 3, 1, 1, 1, 2 tokens (17 in all) count as 9, and a second segment
- * of 1, 1, 1, 2, 3 tokens as 8, so the first is the longer one. Measured on transformers 5.18 /
- * tokenizers 0.23.2 (no mismatch over 13,000 pairs x 9 max lengths x both sides).
+ * tokenizing a segment there when truncation is on, so 'longest_first' compares these lengths.
+ * With limit 8, a text of 17 tokens whose words have 1, 3, 1, 1, 1, 2, ... tokens counts as 9,
+ * and one of 28 tokens whose words have 1, 1, 1, 2, 3, ... counts as 8: the shorter text wins
+ * as the longer one. Measured on transformers 5.18 / tokenizers 0.23.2 (no mismatch over
+ * 13,000 pairs x 9 max lengths x both sides).
  */
 export function preTruncatedLength(wordSizes: readonly number[], limit: number, side: TruncationSide = 'right'): number {
   let total = 0;
@@ -264,7 +266,8 @@ export class AlbertTokenizer {
 
   /**
    * `[CLS] text [SEP]`, or `[CLS] text [SEP] pair [SEP]` when `pair` is given (an empty `pair`
-   * still gives its `[SEP]`, as HF's batch call does), truncated to `maxLength` tokens with the
+   * still gives its `[SEP]`, as HF's batch call `tok([a], text_pair=[''])` does; its one-text call
+   * `tok(a, text_pair='')` drops the pair instead), truncated to `maxLength` tokens with the
    * special tokens kept ('longest_first' for pairs; see `longestFirstLengths`). Throws
    * ERR_ARGUMENT for a non-string text or pair, or a maxLength that leaves no room for text
    * (< 3 single, < 4 pair).

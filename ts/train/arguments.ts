@@ -34,6 +34,8 @@ export interface TrainingArguments {
   metricForBestModel: BestModelMetric;
   groupByLength: boolean;
   shuffle: boolean;
+  /** Restore the best state and halve the LR when training collapses (ts/train/collapse-guard.ts). */
+  collapseGuard: boolean;
 }
 
 export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
@@ -60,6 +62,7 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
   metricForBestModel: 'accuracy',
   groupByLength: false,
   shuffle: true,
+  collapseGuard: true,
 };
 
 const positiveInteger = (v: number) => Number.isInteger(v) && v > 0;
@@ -99,7 +102,7 @@ export function trainingArguments(overrides: Partial<TrainingArguments> = {}): T
   oneOf('amp', ['off', 'bf16', 'fp16']);
   oneOf('evalStrategy', ['epoch', 'steps', 'no']);
   oneOf('metricForBestModel', ['accuracy', 'macro_f1', 'loss']);
-  for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle'] as const) {
+  for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle', 'collapseGuard'] as const) {
     if (typeof args[name] !== 'boolean') throw invalidArgument('boolean', name, args[name]);
   }
   return args;
@@ -131,5 +134,6 @@ export function toHfTrainingArguments(args: TrainingArguments): Record<string, u
     metric_for_best_model: args.metricForBestModel,
     group_by_length: args.groupByLength,
     shuffle: args.shuffle,
+    collapse_guard: args.collapseGuard,
   };
 }

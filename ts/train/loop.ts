@@ -14,6 +14,7 @@ import { AlbertTrainerError } from '../errors';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { Trainer } from '../trainer';
 import type { TrainingArguments } from './arguments';
+import { CollapseGuard, type CollapseReason } from './collapse-guard';
 import { type EvaluationResult, evaluate } from './evaluate';
 import { LearningRateSchedule } from './schedule';
 
@@ -36,8 +37,19 @@ export interface EvalLogEntry {
   train_loss: number;
 }
 
+/** What the collapse guard did: rolled back to the best evaluation and scaled the LR. */
+export interface GuardEntry {
+  step: number;
+  epoch: number;
+  reason: CollapseReason;
+  restored_step: number;
+  restored_accuracy: number;
+  lr_factor: number;
+}
+
 export type TrainEvent =
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; samplesPerSecond: number }
+  | ({ type: 'guard' } & GuardEntry)
   | ({ type: 'log' } & TrainLogEntry)
   | ({ type: 'eval' } & EvalLogEntry);
 
@@ -45,7 +57,8 @@ export interface TrainResult {
   globalStep: number;
   totalSteps: number;
   epochs: number;
-  logHistory: Array<TrainLogEntry | EvalLogEntry>;
+  logHistory: Array<TrainLogEntry | EvalLogEntry | GuardEntry>;
+  guardEvents: GuardEntry[];
   evaluations: EvalLogEntry[];
   best?: EvalLogEntry;
   /** The evaluation of the model as it is handed back (the best one with loadBestModelAtEnd). */
@@ -79,7 +92,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const stepsPerEpoch = Math.ceil(input.train.length / args.perDeviceTrainBatchSize);
   const totalSteps = args.maxSteps > 0 ? args.maxSteps : Math.ceil(args.numTrainEpochs * stepsPerEpoch);
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const schedule = new LearningRateSchedule({
+  let schedule = new LearningRateSchedule({
     type: args.lrSchedulerType,
     baseLr: args.learningRate,
     totalSteps,
@@ -90,8 +103,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     maxGradNorm: args.maxGradNorm,
     amp: args.amp,
   });
-  const bestFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'albert-best-')), 'model.safetensors');
-  const result: TrainResult = { globalStep: 0, totalSteps, epochs, logHistory: [], evaluations: [], trainSeconds: 0, samplesPerSecond: 0 };
+  const bestDir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-best-'));
+  const bestFile = path.join(bestDir, 'model.safetensors');
+  const bestStateFile = path.join(bestDir, 'optimizer.safetensors');
+  const result: TrainResult = { globalStep: 0, totalSteps, epochs, logHistory: [], guardEvents: [], evaluations: [], trainSeconds: 0, samplesPerSecond: 0 };
+  const guard = args.collapseGuard && input.eval && input.eval.length > 0 ? new CollapseGuard(classShares(input.eval, model.config.num_labels)) : undefined;
   let scheduleStep = 0;
   let logLossSum = 0, logSteps = 0, logGradNorm = 0;
   let evalLossSum = 0, evalSteps = 0;
@@ -113,8 +129,24 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     emit({ type: 'eval', ...entry });
     if (!result.best || metricOf(entry, args.metricForBestModel) > metricOf(result.best, args.metricForBestModel)) {
       result.best = entry;
-      if (args.loadBestModelAtEnd) await model.saveWeights(bestFile);
+      if (args.loadBestModelAtEnd || guard) await model.saveWeights(bestFile);
+      if (guard) await trainer.saveState(bestStateFile);
     }
+    const reason = guard?.checkEvaluation(evaluation.accuracy, evaluation.predictedShare);
+    if (reason) await recover(reason, epoch);
+  };
+
+  // The guard's roll-back: the best evaluation's weights and optimizer state, half the LR from here on.
+  const recover = async (reason: CollapseReason, epoch: number) => {
+    const best = result.best as EvalLogEntry;
+    await model.loadWeights(bestFile);
+    await trainer.loadState(bestStateFile);
+    schedule = schedule.withLrMultiplier(0.5, Math.min(scheduleStep, totalSteps));
+    (guard as CollapseGuard).recoveries += 1;
+    const entry: GuardEntry = { step: result.globalStep, epoch, reason, restored_step: best.step, restored_accuracy: best.eval_accuracy, lr_factor: 0.5 };
+    result.guardEvents.push(entry);
+    result.logHistory.push(entry);
+    emit({ type: 'guard', ...entry });
   };
 
   try {
@@ -129,7 +161,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         const step = await trainer.step(batch, learningRate);
         const seconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
         if (!Number.isFinite(step.loss) && !step.skipped) {
-          throw new AlbertTrainerError('ERR_INPUT', `the training loss became ${step.loss} at step ${result.globalStep + 1}; lower the learning rate`);
+          const reason = guard?.checkStepLoss(step.loss);
+          if (!reason) {
+            throw new AlbertTrainerError('ERR_INPUT', `the training loss became ${step.loss} at step ${result.globalStep + 1}; lower the learning rate`);
+          }
+          result.globalStep += 1;
+          await recover(reason, result.globalStep / stepsPerEpoch);
+          continue;
         }
         if (!step.skipped) scheduleStep += 1;
         result.globalStep += 1;
@@ -144,6 +182,8 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           emit({ type: 'log', ...entry });
           logLossSum = 0;
           logSteps = 0;
+          const reason = guard?.checkLoggedLoss(entry.loss);
+          if (reason) await recover(reason, fractionalEpoch);
         }
         if (args.evalStrategy === 'steps' && result.globalStep % args.evalSteps === 0) await runEvaluation(fractionalEpoch);
         if (result.globalStep >= totalSteps) break;
@@ -161,6 +201,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     return result;
   } finally {
     trainer.dispose();
-    fs.rmSync(path.dirname(bestFile), { recursive: true, force: true });
+    fs.rmSync(bestDir, { recursive: true, force: true });
   }
+}
+
+/** Each class's share of the labels of `examples`. */
+function classShares(examples: readonly TokenizedExample[], numLabels: number): number[] {
+  const counts = new Array<number>(numLabels).fill(0);
+  for (const example of examples) counts[example.label] += 1;
+  return counts.map((count) => count / examples.length);
 }

@@ -63,10 +63,27 @@ export function modelCard(card: ModelCardInput): string {
     '',
     result.evaluations.length ? resultsTable(result.evaluations) : 'No evaluation was run (eval_strategy "no").',
     '',
+    '### Collapse guard',
+    '',
+    ...guardLines(args, result),
+    '',
     '### Framework versions',
     '',
     ...Object.entries(card.versions).map(([name, version]) => `- ${name} ${version}`),
     '',
   );
   return lines.join('\n');
+}
+
+function guardLines(args: TrainingArguments, result: TrainResult): string[] {
+  if (!args.collapseGuard) return ['Off for this run (`--collapse-guard off`).'];
+  if (result.guardEvents.length === 0) return ['On; training never collapsed, so it did nothing.'];
+  const reasons: Record<string, string> = {
+    accuracy: 'evaluation accuracy fell to what a constant predictor scores',
+    'one-class': 'nearly all predictions fell on one class',
+    'non-finite-loss': 'the training loss became non-finite',
+    'loss-spike': 'the training loss rose far above its best',
+  };
+  return result.guardEvents.map((e) => `- Step ${e.step} (epoch ${e.epoch.toFixed(1)}): ${reasons[e.reason]}; restored the weights and ` +
+    `optimizer state of step ${e.restored_step} (accuracy ${e.restored_accuracy.toFixed(4)}) and halved the learning rate for the rest of the run.`);
 }

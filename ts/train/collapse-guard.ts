@@ -1,0 +1,55 @@
+// The collapse guard: sees a run falling into the constant-predictor state (the reference
+// run's 93% -> 48% after epoch 1) and says when to roll back. Pure decisions over numbers;
+// the loop does the restoring (best weights and optimizer state) and halves the LR.
+//
+// A collapse is, after the run has been clearly better than a constant predictor:
+//   1. eval accuracy at or below the majority-class rate + 1 point (or the minority rate:
+//      a collapsed binary model scores one of the two), or
+//   2. nearly all eval predictions (>= 98%) on one class, or
+//   3. a non-finite training loss, or a logged training loss far above its best
+//      (more than twice it and 0.3 above it).
+export const MAX_RECOVERIES = 3;
+const MARGIN = 0.01; // "+ 1 point"
+const CLEARLY_ABOVE = 0.05; // what "clearly above a constant predictor" means
+const ONE_CLASS_SHARE = 0.98;
+
+export type CollapseReason = 'accuracy' | 'one-class' | 'non-finite-loss' | 'loss-spike';
+
+export class CollapseGuard {
+  private bestLoggedLoss = Number.POSITIVE_INFINITY;
+  private healthy = false; // has an evaluation been clearly above a constant predictor?
+  recoveries = 0;
+
+  /** `classShares`: each class's share of the evaluation labels. */
+  constructor(private readonly classShares: readonly number[]) {}
+
+  get majorityRate(): number {
+    return Math.max(...this.classShares);
+  }
+
+  private get canRecover(): boolean {
+    return this.healthy && this.recoveries < MAX_RECOVERIES;
+  }
+
+  /** After an evaluation: the reason to roll back, or undefined. */
+  checkEvaluation(accuracy: number, predictedShare: readonly number[]): CollapseReason | undefined {
+    const constantRates = this.classShares.filter((share) => share > 0);
+    const atConstant = constantRates.some((rate) => Math.abs(accuracy - rate) <= MARGIN) || accuracy <= this.majorityRate + MARGIN;
+    const oneClass = Math.max(...predictedShare) >= ONE_CLASS_SHARE;
+    const reason: CollapseReason | undefined = atConstant ? 'accuracy' : oneClass ? 'one-class' : undefined;
+    if (!reason && accuracy >= this.majorityRate + CLEARLY_ABOVE) this.healthy = true;
+    return reason && this.canRecover ? reason : undefined;
+  }
+
+  /** After a training step's loss. */
+  checkStepLoss(loss: number): CollapseReason | undefined {
+    return !Number.isFinite(loss) && this.canRecover ? 'non-finite-loss' : undefined;
+  }
+
+  /** At each logging step, with the mean loss since the previous log. */
+  checkLoggedLoss(loss: number): CollapseReason | undefined {
+    const spike = loss > 2 * this.bestLoggedLoss && loss > this.bestLoggedLoss + 0.3;
+    this.bestLoggedLoss = Math.min(this.bestLoggedLoss, loss);
+    return spike && this.canRecover ? 'loss-spike' : undefined;
+  }
+}
