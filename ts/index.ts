@@ -14,5 +14,5 @@ export { Trainer } from './trainer';
 export type { LossScaleOptions, OptimizerOptions, StepResult, TrainerOptions } from './trainer';
 export { AlbertTrainerError } from './errors';
 export type { ErrorCode } from './errors';
-export { info, setNumThreads } from './info';
+export { info, manualSeed, setNumThreads } from './info';
 export type { Info } from './info';

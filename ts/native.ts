@@ -123,6 +123,8 @@ export interface NativeBinding {
   Trainer: NativeTrainerConstructor;
   info(): NativeInfo;
   setNumThreads(n: number): void;
+  /** Seeds the process-wide generators dropout draws from (torch.manual_seed). */
+  manualSeed(seed: number): void;
 }
 
 /** The package's root folder: the nearest one above this file whose package.json names albert-trainer. */

@@ -33,11 +33,24 @@ Napi::Value set_num_threads(const Napi::CallbackInfo& call) {
 
 }  // namespace
 
+// Seeds the process-wide generators (CPU, and CUDA when present) that dropout draws from,
+// as torch.manual_seed / HF's set_seed do. Model init has its own seeded generator.
+Napi::Value manual_seed(const Napi::CallbackInfo& call) {
+  return guarded(call.Env(), [&]() -> Napi::Value {
+    if (!call[0].IsNumber() || call[0].As<Napi::Number>().DoubleValue() < 0) {
+      throw Napi::TypeError::New(call.Env(), "manualSeed expects a non-negative integer");
+    }
+    at::manual_seed(static_cast<uint64_t>(call[0].As<Napi::Number>().Int64Value()));
+    return call.Env().Undefined();
+  });
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("Trainer", TrainerWrap::define(env));
   exports.Set("info", Napi::Function::New(env, info));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
+  exports.Set("manualSeed", Napi::Function::New(env, manual_seed));
   return exports;
 }
 

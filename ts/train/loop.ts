@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BatchIterator, type TokenizedExample } from '../data/batching';
 import { AlbertTrainerError } from '../errors';
+import { manualSeed } from '../info';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { Trainer } from '../trainer';
 import type { TrainingArguments } from './arguments';
@@ -98,6 +99,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     totalSteps,
     ...(args.warmupSteps > 0 ? { warmupSteps: args.warmupSteps } : { warmupRatio: args.warmupRatio }),
   });
+  manualSeed(args.seed); // dropout's generator, as HF's Trainer calls set_seed(seed)
   const trainer = new Trainer(model, {
     optimizer: { betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon, weightDecay: args.weightDecay },
     maxGradNorm: args.maxGradNorm,
