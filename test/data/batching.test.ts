@@ -14,17 +14,11 @@ import {
 import { readDataset } from '../../ts/data/dataset';
 import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
 import { SHARED_DATA, runReference } from '../helpers/python';
+import { expectThrowSync } from '../helpers/fixtures';
 
+/** Asserts a synchronous AlbertTrainerError with exactly this code and message. */
 function expectError(run: () => unknown, code: ErrorCode, message: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(AlbertTrainerError);
-  expect((caught as AlbertTrainerError).message).toBe(message);
-  expect((caught as AlbertTrainerError).code).toBe(code);
+  expect(expectThrowSync(run, code, message)).toBeInstanceOf(AlbertTrainerError);
 }
 
 /** Example i: length lengths[i], ids 100 * i + t, type ids 0 then 1 from the middle, label i % 3. */

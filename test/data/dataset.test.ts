@@ -6,6 +6,7 @@ import * as path from 'path';
 import { ReadDatasetOptions, parseDataset, readDataset } from '../../ts/data/dataset';
 import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
 import { SHARED_DATA } from '../helpers/python';
+import { expectThrowSync } from '../helpers/fixtures';
 
 let dir: string;
 beforeAll(() => {
@@ -39,16 +40,9 @@ function jsonl(...rows: unknown[]): string {
   return rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
 }
 
+/** Asserts a synchronous AlbertTrainerError with exactly this code and message. */
 function expectError(run: () => unknown, code: ErrorCode, message: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(AlbertTrainerError);
-  expect((caught as AlbertTrainerError).message).toBe(message);
-  expect((caught as AlbertTrainerError).code).toBe(code);
+  expect(expectThrowSync(run, code, message)).toBeInstanceOf(AlbertTrainerError);
 }
 
 /** The message `JSON.parse(source)` throws on this Node. */
