@@ -1,7 +1,8 @@
 """The peer of `albert-train train` on SUBJ: HF transformers' Trainer from a random init, with
 the same config, data files and hyperparameters (cosine, warmup 0.2, 5 epochs, batch 16,
 seed 42, bf16 autocast on the CPU). Prints one JSON line: accuracy per epoch and wall time.
-Args: config.json, data folder (train.jsonl, test.jsonl), tokenizer folder, learning rate."""
+Args: config.json, data folder (train.jsonl, test.jsonl), tokenizer folder, learning rate.
+HF's Trainer needs accelerate: `.venv/bin/pip install accelerate` first."""
 import json
 import sys
 import time
