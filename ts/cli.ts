@@ -16,6 +16,7 @@ function printInfo(json: boolean): void {
     ['albert-trainer', facts.version],
     ['libtorch', facts.torchVersion],
     ['node', facts.nodeVersion],
+    ['@huggingface/tokenizers', facts.tokenizersVersion],
     ['built with CUDA', facts.builtWithCuda ? 'yes' : 'no'],
     ['CUDA devices', String(facts.cudaDeviceCount)],
     ['threads', String(facts.numThreads)],

@@ -8,6 +8,7 @@ export interface Info {
   version: string;
   torchVersion: string;
   nodeVersion: string;
+  tokenizersVersion: string;
   builtWithCuda: boolean;
   cudaAvailable: boolean;
   cudaDeviceCount: number;
@@ -25,10 +26,23 @@ function cpuHasBf16(): boolean {
   }
 }
 
+/** The version of an installed dependency: the nearest package.json of that name above its entry point. */
+function dependencyVersion(name: string): string {
+  for (let dir = path.dirname(require.resolve(name)); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: keep going up
+    }
+  }
+  return 'unknown';
+}
+
 export function info(): Info {
   const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   const facts = native().info();
-  return { version: pkg.version, nodeVersion: process.versions.node, ...facts, bf16Supported: facts.cudaAvailable || cpuHasBf16() };
+  return { version: pkg.version, nodeVersion: process.versions.node, tokenizersVersion: dependencyVersion('@huggingface/tokenizers'), ...facts, bf16Supported: facts.cudaAvailable || cpuHasBf16() };
 }
 
 /** Seeds libtorch's process-wide generators (dropout's randomness), as torch.manual_seed does. */

@@ -24,13 +24,8 @@ AlbertForSequenceClassification::AlbertForSequenceClassification(const AlbertCon
   }
 }
 
-at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids, const std::optional<at::Tensor>& keep,
                                                     const at::Tensor& token_type_ids, bool train) const {
-  const int64_t B = input_ids.size(0), T = input_ids.size(1);
-  // Padding mask for attention: (B, 1, 1, T) bool, true where a key is a real token. With no
-  // padding in the batch it is dropped so the fastest attention kernel applies.
-  std::optional<at::Tensor> keep;
-  if (!attention_mask.all().item<bool>()) keep = attention_mask.to(at::kBool).view({B, 1, 1, T});
   at::Tensor hidden = encoder.forward(embeddings.forward(input_ids, token_type_ids, train), keep, train);  // (B, T, H)
   at::Tensor first = hidden.select(1, 0);                                                                    // (B, H)
   at::Tensor pooled = at::tanh(pooler.forward(first));                                                      // (B, H)

@@ -21,8 +21,9 @@ struct AlbertForSequenceClassification {
   // Builds the model on `device`, initialized as HF's _init_weights does, from `seed`.
   AlbertForSequenceClassification(const AlbertConfig& config, uint64_t seed, at::Device device);
 
-  // input_ids, attention_mask, token_type_ids: (B, T) int64 on the model's device -> logits (B, L)
-  at::Tensor forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+  // input_ids, token_type_ids: (B, T) int64 on the model's device; keep: (B, 1, 1, T) bool, true
+  // where a key is a real token, or nullopt for no padding -> logits (B, L)
+  at::Tensor forward(const at::Tensor& input_ids, const std::optional<at::Tensor>& keep,
                      const at::Tensor& token_type_ids, bool train) const;
 
   // Every parameter, by HF state-dict name, in HF's registration order.

@@ -10,6 +10,12 @@ Batch Batch::to(at::Device device) const {
   return Batch{move(input_ids), move(attention_mask), move(token_type_ids), move(labels)};
 }
 
+std::optional<at::Tensor> attention_keep_mask(const Batch& host_batch, const Batch& device_batch) {
+  if (host_batch.attention_mask.all().item<bool>()) return std::nullopt;  // a CPU tensor: no device sync
+  const at::Tensor& mask = device_batch.attention_mask;                   // (B, T) int64
+  return mask.to(at::kBool).view({mask.size(0), 1, 1, mask.size(1)});     // (B, 1, 1, T)
+}
+
 namespace {
 
 // The first (row, column) where `bad` is true, as "row r, column c".

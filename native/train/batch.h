@@ -6,6 +6,8 @@
 #include "albert/dims.h"
 #include "common/torch.h"
 
+#include <optional>
+
 namespace albert {
 
 struct Batch {
@@ -17,6 +19,11 @@ struct Batch {
   int64_t batch_size() const { return input_ids.size(0); }
   Batch to(at::Device device) const;  // non_blocking copies where the source is pinned
 };
+
+// The attention padding mask for the model: (B, 1, 1, T) bool on the device batch's device, true
+// where a key is a real token; nullopt when no row is padded (so the fastest attention kernel
+// applies). Whether there is padding is read from the host batch: no device-to-host sync per step.
+std::optional<at::Tensor> attention_keep_mask(const Batch& host_batch, const Batch& device_batch);
 
 // Throws albert::Error(ERR_INPUT) naming the offending field, row and column: token ids
 // outside [0, vocab_size), token types outside [0, type_vocab_size), a mask value other than

@@ -11,7 +11,9 @@ EvalResult eval_step(const AlbertForSequenceClassification& model, const Batch& 
   at::Tensor logits;  // (B, L) fp32
   {
     AutocastScope autocast(amp, model.device.type());
-    logits = model.forward(batch.input_ids, batch.attention_mask, batch.token_type_ids, /*train=*/false).to(at::kFloat);
+    logits = model.forward(batch.input_ids, attention_keep_mask(host_batch, batch), batch.token_type_ids,
+                           /*train=*/false)
+                 .to(at::kFloat);
   }
   EvalResult result{logits.cpu(), std::nullopt};
   if (batch.labels.defined()) result.loss = sequence_classification_loss(model.config, logits, batch.labels).item<double>();

@@ -28,7 +28,8 @@ at::Tensor TrainSession::forward_backward(const Batch& host_batch) {
   at::Tensor loss;  // () fp32
   {
     AutocastScope autocast(options_.amp, model_.device.type());
-    at::Tensor logits = model_.forward(batch.input_ids, batch.attention_mask, batch.token_type_ids, /*train=*/true);
+    at::Tensor logits = model_.forward(batch.input_ids, attention_keep_mask(host_batch, batch),
+                                       batch.token_type_ids, /*train=*/true);
     loss = sequence_classification_loss(model_.config, logits.to(at::kFloat), batch.labels);
   }
   scaler_.scale(loss).backward();

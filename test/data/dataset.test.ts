@@ -6,7 +6,7 @@ import * as path from 'path';
 import { ReadDatasetOptions, parseDataset, readDataset } from '../../ts/data/dataset';
 import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
 import { SHARED_DATA } from '../helpers/python';
-import { expectThrowSync } from '../helpers/fixtures';
+import { concatBytes, expectThrowSync } from '../helpers/fixtures';
 
 let dir: string;
 beforeAll(() => {
@@ -26,14 +26,7 @@ function write(ext: string, contents: string | Uint8Array): string {
 
 /** UTF-8 of the strings and the raw bytes of the number arrays, concatenated. */
 function bytesOf(...parts: (string | number[])[]): Uint8Array {
-  const chunks = parts.map((part) => (typeof part === 'string' ? new TextEncoder().encode(part) : Uint8Array.from(part)));
-  const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(parts.map((part) => (typeof part === 'string' ? new TextEncoder().encode(part) : Uint8Array.from(part))));
 }
 
 function jsonl(...rows: unknown[]): string {

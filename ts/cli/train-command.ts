@@ -166,7 +166,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   });
 
   // 4. The output directory, then the table.
-  const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': '0.2.0' };
+  const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': facts.tokenizersVersion };
   const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions });
   await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card });
   model.dispose();

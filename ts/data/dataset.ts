@@ -31,6 +31,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
+import { parseDelimited } from './delimited';
 
 export type DataFormat = 'jsonl' | 'csv' | 'tsv';
 
@@ -328,13 +329,6 @@ function jsonLabel(value: unknown, file: string, line: number, column: string): 
 // ---------------------------------------------------------------------------------------------
 // CSV / TSV
 
-interface DelimitedRecord {
-  line: number;
-  fields: string[];
-  /** An empty line: one unquoted empty field. */
-  blank: boolean;
-}
-
 function readDelimited(text: string, file: string, format: 'csv' | 'tsv', opts: CheckedOptions, labels: LabelReader): DatasetRow[] {
   const delimiter = format === 'csv' ? ',' : '\t';
   const records = parseDelimited(text, delimiter, file);
@@ -376,82 +370,6 @@ function readDelimited(text: string, file: string, format: 'csv' | 'tsv', opts: 
   }
   if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows after the header (line ${header.line})`);
   return rows;
-}
-
-/** RFC 4180 records (see the notes at the top). Line breaks: \r\n, \n or \r. */
-function parseDelimited(text: string, delimiter: string, file: string): DelimitedRecord[] {
-  const records: DelimitedRecord[] = [];
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  while (i < n) {
-    const start = line;
-    const fields: string[] = [];
-    let quotedAny = false;
-    for (;;) {
-      if (text.charCodeAt(i) === 0x22 /* " */) {
-        quotedAny = true;
-        const openLine = line;
-        let value = '';
-        i++;
-        for (;;) {
-          const q = text.indexOf('"', i);
-          if (q < 0) {
-            throw new AlbertTrainerError(
-              'ERR_INPUT',
-              `${file}:${openLine}: unterminated quote: field ${fields.length + 1} opens a quote that no later " closes`,
-            );
-          }
-          const piece = text.slice(i, q);
-          line += countLineBreaks(piece);
-          value += piece;
-          if (text.charCodeAt(q + 1) === 0x22) {
-            value += '"';
-            i = q + 2;
-          } else {
-            i = q + 1;
-            break;
-          }
-        }
-        if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-          throw new AlbertTrainerError(
-            'ERR_INPUT',
-            `${file}:${line}: ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1}; ` +
-              'a quoted field ends at its closing quote, and a quote inside it is written ""',
-          );
-        }
-        fields.push(value);
-      } else {
-        let j = i;
-        while (j < n) {
-          const c = text[j];
-          if (c === delimiter || c === '\n' || c === '\r') break;
-          j++;
-        }
-        fields.push(text.slice(i, j));
-        i = j;
-      }
-      if (i >= n) break;
-      if (text[i] === delimiter) {
-        i++;
-        continue;
-      }
-      i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      line++;
-      break;
-    }
-    records.push({ line: start, fields, blank: !quotedAny && fields.length === 1 && fields[0] === '' });
-  }
-  return records;
-}
-
-function countLineBreaks(s: string): number {
-  let count = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x0a || (c === 0x0d && s.charCodeAt(i + 1) !== 0x0a)) count++;
-  }
-  return count;
 }
 
 const INTEGER = /^[+-]?\d+$/;

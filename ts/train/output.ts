@@ -2,7 +2,7 @@
 // tokenizer files, training_args.json, trainer_state.json (HF-style log_history),
 // eval_results.json and README.md. Built in a sibling folder and renamed into place, so a
 // failure leaves nothing half-written.
-import { promises as fs } from 'fs';
+import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
 import type { AlbertForSequenceClassification } from '../model/albert';
@@ -22,7 +22,7 @@ export async function checkOutputDirectory(dir: string): Promise<void> {
   await fs.mkdir(parent, { recursive: true }).catch((error: Error) => {
     throw new AlbertTrainerError('ERR_IO', `${dir}: cannot create its parent folder (${error.message})`);
   });
-  await fs.access(parent, (await import('fs')).constants.W_OK).catch(() => {
+  await fs.access(parent, fsConstants.W_OK).catch(() => {
     throw new AlbertTrainerError('ERR_IO', `${dir}: its parent folder ${parent} is not writable`);
   });
 }

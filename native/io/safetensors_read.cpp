@@ -1,137 +1,17 @@
-// safetensors read/write over ATen (the format is described in safetensors.h). Design:
-// - Reading opens the file once. The 8-byte length and the JSON header are read and every
-//   entry is checked (dtype, shape, offsets, byte count) before any tensor is allocated; the
-//   entries are then sorted by data offset, so truncation, overlaps, holes and trailing bytes
-//   all show up in one walk over the data section. Each tensor is allocated with at::empty (it
-//   owns its memory) and filled straight from the file with pread: the file is never held twice.
-// - Writing builds the header from shapes and dtypes alone, then moves one tensor at a time to
-//   the CPU, contiguous, and writes it, so a GPU model is never copied to the host all at once.
-//   The bytes go to `<path>.tmp-<pid>-<random>` in the same folder, are fsync'd and renamed
-//   over `path`; a failure at any step removes the temporary file (TemporaryFile's destructor).
-// - Errors: a file whose content is wrong is ERR_SAFETENSORS, a file system failure ERR_IO;
-//   every message starts with the file path and names the tensor key or byte offset.
-#include "io/safetensors.h"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <bit>
-#include <cerrno>
-#include <cstdint>
-#include <cstdio>
-#include <cstring>
-#include <random>
-#include <string_view>
-#include <unordered_set>
-#include <utility>
-
-#include "common/error.h"
-#include "io/json.h"
+// Reading safetensors files (the format is described in safetensors.h). The file is opened
+// once. The 8-byte length and the JSON header are read, and every entry is checked (dtype,
+// shape, offsets, byte count) before any tensor is allocated. The entries are then sorted by
+// data offset, so truncation, overlaps, holes and trailing bytes all show up in one walk over
+// the data section. Each tensor is allocated with at::empty (it owns its memory) and filled
+// straight from the file with pread: the file is never held twice.
+// A file whose content is wrong is ERR_SAFETENSORS, a file system failure ERR_IO; every
+// message starts with the file path and names the tensor key or byte offset.
+#include "io/safetensors_format.h"
 
 namespace albert::io {
 namespace {
 
-// safetensors stores little-endian bytes; tensors are copied to and from memory as they are.
-static_assert(std::endian::native == std::endian::little,
-              "safetensors I/O copies raw bytes and assumes a little-endian host (x86-64, arm64)");
-
-constexpr std::uint64_t kLengthPrefixBytes = 8;
-constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementation's limit
-constexpr std::string_view kMetadataKey = "__metadata__";
-
-struct Dtype {
-  std::string_view name;  // as written in the header
-  at::ScalarType scalar_type;
-  std::int64_t itemsize;  // bytes per element
-};
-
-constexpr Dtype kDtypes[] = {
-    {"F64", at::kDouble, 8}, {"F32", at::kFloat, 4}, {"F16", at::kHalf, 2}, {"BF16", at::kBFloat16, 2},
-    {"I64", at::kLong, 8},   {"I32", at::kInt, 4},   {"I16", at::kShort, 2}, {"I8", at::kChar, 1},
-    {"U8", at::kByte, 1},    {"BOOL", at::kBool, 1},
-};
-
-const Dtype* dtype_named(std::string_view name) {
-  for (const Dtype& dtype : kDtypes) {
-    if (dtype.name == name) return &dtype;
-  }
-  return nullptr;
-}
-
-const Dtype* dtype_of(at::ScalarType scalar_type) {
-  for (const Dtype& dtype : kDtypes) {
-    if (dtype.scalar_type == scalar_type) return &dtype;
-  }
-  return nullptr;
-}
-
-std::string supported_dtype_names() {
-  std::string names;
-  for (const Dtype& dtype : kDtypes) {
-    if (!names.empty()) names += ", ";
-    names += dtype.name;
-  }
-  return names;
-}
-
-// A key in double quotes for messages; control bytes are shown as \xNN.
-std::string quote_key(std::string_view key) {
-  std::string out = "\"";
-  for (const char c : key) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\x%02X", static_cast<unsigned char>(c));
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string offsets_text(std::uint64_t begin, std::uint64_t end) {
-  // Appends rather than "[" + std::string&&, on which g++ 12 gives a false -Wstringop-overflow.
-  std::string text("[");
-  text.append(std::to_string(begin)).append(", ").append(std::to_string(end)).append("]");
-  return text;
-}
-
-[[noreturn]] void fail_content(const std::string& path, const std::string& message) {
-  fail(codes::kSafetensors, path + ": " + message);
-}
-
-// Reads errno now: call it right after the failing system call.
-[[noreturn]] void fail_io(const std::string& path, const std::string& action) {
-  const int error = errno;
-  fail(codes::kIo, path + ": " + action + ": " + std::strerror(error));
-}
-
-// A file descriptor that is closed when its owner goes away, thrown exceptions included.
-class UniqueFd {
- public:
-  // open(2), retried on EINTR; get() < 0 when it failed (errno is set).
-  UniqueFd(const std::string& path, int flags, mode_t mode = 0) {
-    do {
-      fd_ = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-    } while (fd_ < 0 && errno == EINTR);
-  }
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_ = -1;
-};
+using namespace safetensors_detail;
 
 // ---- reading ------------------------------------------------------------------------------
 
@@ -333,109 +213,6 @@ at::Tensor read_tensor(const InputFile& file, const std::string& path, const Ten
   return tensor;
 }
 
-// ---- writing ------------------------------------------------------------------------------
-
-// `<path>.tmp-<pid>-<random>` in the folder of `path`: written, then committed by renaming it
-// over `path`. Until commit() succeeds, the destructor closes and removes it.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(const std::string& path)
-      : path_(path), temp_path_(temporary_path_for(path)), fd_(temp_path_, O_WRONLY | O_CREAT | O_EXCL, 0666) {
-    if (fd_.get() < 0) fail_io(path_, "cannot create the temporary file " + temp_path_);
-  }
-  ~TemporaryFile() {
-    if (!committed_) ::unlink(temp_path_.c_str());
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-
-  void write(const void* data, std::uint64_t count) {
-    const auto* bytes = static_cast<const char*>(data);
-    while (count > 0) {
-      const ssize_t wrote = ::write(fd_.get(), bytes, count);
-      if (wrote < 0) {
-        if (errno == EINTR) continue;
-        fail_io(path_, "cannot write the temporary file " + temp_path_);
-      }
-      bytes += wrote;
-      count -= static_cast<std::uint64_t>(wrote);
-    }
-  }
-
-  void commit() {
-    if (::fsync(fd_.get()) != 0) fail_io(path_, "cannot flush the temporary file " + temp_path_);
-    if (::close(fd_.release()) != 0) fail_io(path_, "cannot close the temporary file " + temp_path_);
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      fail_io(path_, "cannot rename the temporary file " + temp_path_ + " over it");
-    }
-    committed_ = true;
-    sync_folder();
-  }
-
- private:
-  static std::string temporary_path_for(const std::string& path) {
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()),
-                  static_cast<unsigned>(std::random_device{}()));
-    return path + suffix;
-  }
-
-  // Makes the rename itself durable. Best effort: the new file is already in place, so a
-  // failure here is not reported as a failed write.
-  void sync_folder() const {
-    const auto slash = path_.rfind('/');
-    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-    const UniqueFd folder_fd(folder, O_RDONLY | O_DIRECTORY);
-    if (folder_fd.get() >= 0) ::fsync(folder_fd.get());
-  }
-
-  std::string path_;
-  std::string temp_path_;
-  UniqueFd fd_;
-  bool committed_ = false;
-};
-
-// The header text, padded with spaces so that the data section starts at a multiple of 8.
-std::string header_for(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
-  json::Object header;
-  if (!metadata.empty()) {
-    json::Object metadata_object;
-    for (const auto& [key, value] : metadata) metadata_object.emplace_back(key, json::Value::from_string(value));
-    header.emplace_back(kMetadataKey, json::Value::from_object(std::move(metadata_object)));
-  }
-  std::unordered_set<std::string_view> names;
-  std::uint64_t offset = 0;
-  for (const auto& [name, tensor] : tensors) {
-    if (name == kMetadataKey) fail_content(path, "\"__metadata__\" is reserved and cannot name a tensor");
-    if (!names.insert(name).second) fail_content(path, "duplicate tensor name " + quote_key(name));
-    if (!tensor.defined()) fail_content(path, "tensor " + quote_key(name) + " is undefined");
-    const Dtype* dtype = dtype_of(tensor.scalar_type());
-    if (dtype == nullptr) {
-      fail_content(path, "tensor " + quote_key(name) + " has dtype " + std::string(c10::toString(tensor.scalar_type())) +
-                             ", which cannot be written (supported: " + supported_dtype_names() + ")");
-    }
-    json::Array shape;
-    for (const std::int64_t dim : tensor.sizes()) shape.push_back(json::Value::from_int64(dim));
-    const auto byte_count = static_cast<std::uint64_t>(tensor.numel() * dtype->itemsize);
-    json::Object entry;
-    entry.emplace_back("dtype", json::Value::from_string(std::string(dtype->name)));
-    entry.emplace_back("shape", json::Value::from_array(std::move(shape)));
-    entry.emplace_back("data_offsets", json::Value::from_array({json::Value::from_int64(static_cast<std::int64_t>(offset)),
-                                                                json::Value::from_int64(static_cast<std::int64_t>(offset + byte_count))}));
-    header.emplace_back(name, json::Value::from_object(std::move(entry)));
-    offset += byte_count;
-  }
-  std::string text;
-  try {
-    text = json::serialize(json::Value::from_object(std::move(header)));
-  } catch (const json::Error& error) {
-    fail_content(path, std::string("cannot write the header: ") + error.what());
-  }
-  text.append((kLengthPrefixBytes - text.size() % kLengthPrefixBytes) % kLengthPrefixBytes, ' ');
-  return text;
-}
-
 }  // namespace
 
 SafetensorsFile read_safetensors(const std::string& path) {
@@ -476,20 +253,6 @@ SafetensorsFile read_safetensors(const std::string& path) {
     result.tensors.emplace_back(entry.name, read_tensor(file, path, entry, data_start));
   }
   return result;
-}
-
-void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
-  const std::string header = header_for(path, tensors, metadata);
-  TemporaryFile file(path);
-  const std::uint64_t header_bytes = header.size();
-  file.write(&header_bytes, kLengthPrefixBytes);
-  file.write(header.data(), header.size());
-  for (const auto& [name, tensor] : tensors) {
-    const at::Tensor bytes = tensor.detach().to(at::kCPU).contiguous();
-    if (bytes.numel() > 0) file.write(bytes.data_ptr(), bytes.nbytes());
-  }
-  file.commit();
 }
 
 }  // namespace albert::io
