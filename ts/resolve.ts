@@ -1,10 +1,15 @@
-// Resolving --model and --dataset: a local path first; then the built-in names (the ALBERT v2
-// presets' configs and tokenizer, and the `subj` dataset) from the data folder
-// ($ALBERT_TRAINER_DATA, else ../shared/data beside the package). The HF hub cache and
-// downloads are not built yet: a name found nowhere is one error listing where we looked.
+// Resolving --model and --dataset, in the order the HF ecosystem uses, first hit wins:
+//   1. a local folder;
+//   2. the built-in names (the ALBERT v2 presets' configs and tokenizer, the `subj` dataset)
+//      from the data folder ($ALBERT_TRAINER_DATA, else ../shared/data beside the package);
+//   3. the HF hub cache (ts/hub/cache.ts), then a download into it (ts/hub/download.ts) unless
+//      HF_HUB_OFFLINE. A name may carry a revision: `org/name@v1.0`; `subj` is `SetFit/subj`.
+// A name found nowhere is one error listing every place we looked.
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from './errors';
+import { type RepoType, isOffline, parseRepoRef } from './hub/cache';
+import { type Snapshot, datasetSnapshot, modelSnapshot, splitFile } from './hub/snapshot';
 import { packageRoot } from './native';
 
 export const PRESETS = ['albert-base-v2', 'albert-large-v2', 'albert-xlarge-v2', 'albert-xxlarge-v2'] as const;
@@ -20,14 +25,53 @@ export interface ResolvedModel {
   /** Where the tokenizer files are, unless --tokenizer says otherwise. */
   tokenizerDir: string;
   name: string;
+  /** The hub commit, where the model came from the hub cache or a download. */
+  commit?: string;
 }
 
-export function resolveModel(name: string): ResolvedModel {
-  if (fs.existsSync(name) && fs.statSync(name).isDirectory()) {
+export interface ResolvedDataset {
+  trainFile: string;
+  evalFile?: string;
+  name: string;
+  /** The hub commit, where the dataset came from the hub cache or a download. */
+  commit?: string;
+}
+
+function isDirectory(p: string): boolean {
+  return fs.existsSync(p) && fs.statSync(p).isDirectory();
+}
+
+/** `org/name@rev` -> `org/name`. */
+function repoId(name: string): string {
+  return name.split('@')[0];
+}
+
+function notFound(flag: string, name: string, looked: string[]): AlbertTrainerError {
+  const offline = isOffline() ? '; HF_HUB_OFFLINE is on, so the hub was not asked' : '';
+  return new AlbertTrainerError('ERR_IO', `${flag} ${name}: not found; looked in ${looked.join(', ')}${offline}`);
+}
+
+/**
+ * The hub step: the cache, then a download. Undefined where `repoName` cannot be a repo id (a
+ * path); errors are prefixed with the flag and the name the user typed.
+ */
+async function fromHub(flag: string, name: string, repoName: string, type: RepoType): Promise<Snapshot | undefined> {
+  try {
+    const ref = parseRepoRef(repoName, type);
+    if (!ref) return undefined;
+    return await (type === 'model' ? modelSnapshot(ref) : datasetSnapshot(ref));
+  } catch (error) {
+    if (error instanceof AlbertTrainerError) throw new AlbertTrainerError(error.code, `${flag} ${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function resolveModel(name: string): Promise<ResolvedModel> {
+  if (isDirectory(name)) {
     return { configFile: path.join(name, 'config.json'), weightsDir: name, tokenizerDir: name, name: path.basename(path.resolve(name)) };
   }
-  const preset = (PRESETS as readonly string[]).includes(name.replace(/^albert\//, '')) ? name.replace(/^albert\//, '') : undefined;
   const looked = [path.resolve(name)];
+  const preset = (PRESETS as readonly string[]).includes(name.replace(/^albert\//, '')) ? name.replace(/^albert\//, '') : undefined;
   if (preset) {
     const configFile = path.join(dataFolder(), 'albert-configs', `${preset}.json`);
     looked.push(configFile);
@@ -35,32 +79,34 @@ export function resolveModel(name: string): ResolvedModel {
       return { configFile, tokenizerDir: path.join(dataFolder(), 'albert-v2-tokenizer'), name: preset };
     }
   }
-  throw new AlbertTrainerError('ERR_IO', `--model ${name}: not found; looked in ${looked.join(', ')} (HF hub downloads are not supported yet)`);
+  const snapshot = await fromHub('--model', name, name, 'model');
+  if (snapshot?.dir === undefined) throw notFound('--model', name, [...looked, ...(snapshot?.looked ?? [])]);
+  const dir = snapshot.dir;
+  return { configFile: path.join(dir, 'config.json'), weightsDir: dir, tokenizerDir: dir, name: repoId(name), commit: snapshot.commit };
 }
 
-export interface ResolvedDataset {
-  trainFile: string;
-  evalFile?: string;
-  name: string;
+/** The train file and the evaluation file (validation, else test) of a dataset folder. */
+function datasetFiles(dir: string): { trainFile?: string; evalFile?: string } {
+  const has = (relative: string) => fs.existsSync(path.join(dir, relative));
+  const inDir = (relative: string | undefined) => (relative === undefined ? undefined : path.join(dir, relative));
+  return { trainFile: inDir(splitFile('train', has)), evalFile: inDir(splitFile('validation', has) ?? splitFile('test', has)) };
 }
 
-export function resolveDataset(name: string): ResolvedDataset {
+export async function resolveDataset(name: string): Promise<ResolvedDataset> {
+  const isSubj = name === 'subj' || name === 'SetFit/subj';
   const candidates = [name];
-  if (name === 'subj' || name === 'SetFit/subj') candidates.push(path.join(dataFolder(), 'subj'));
+  if (isSubj) candidates.push(path.join(dataFolder(), 'subj'));
   for (const dir of candidates) {
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) continue;
-    const find = (stems: string[]) => {
-      for (const stem of stems) {
-        for (const ext of ['.jsonl', '.json', '.csv', '.tsv']) {
-          const file = path.join(dir, stem + ext);
-          if (fs.existsSync(file)) return file;
-        }
-      }
-      return undefined;
-    };
-    const trainFile = find(['train']);
+    if (!isDirectory(dir)) continue;
+    const { trainFile, evalFile } = datasetFiles(dir);
     if (!trainFile) throw new AlbertTrainerError('ERR_IO', `--dataset ${dir}: no train.jsonl, train.csv or train.tsv in it`);
-    return { trainFile, evalFile: find(['validation', 'test']), name: name === 'subj' ? 'SetFit/subj' : path.basename(path.resolve(dir)) };
+    return { trainFile, evalFile, name: isSubj ? 'SetFit/subj' : path.basename(path.resolve(dir)) };
   }
-  throw new AlbertTrainerError('ERR_IO', `--dataset ${name}: not found; looked in ${candidates.map((c) => path.resolve(c)).join(', ')}`);
+  const looked = candidates.map((c) => path.resolve(c));
+  const hubName = name === 'subj' || name.startsWith('subj@') ? `SetFit/${name}` : name;
+  const snapshot = await fromHub('--dataset', name, hubName, 'dataset');
+  if (snapshot?.dir === undefined) throw notFound('--dataset', name, [...looked, ...(snapshot?.looked ?? [])]);
+  const { trainFile, evalFile } = datasetFiles(snapshot.dir);
+  if (!trainFile) throw new AlbertTrainerError('ERR_IO', `--dataset ${name}: no train file in ${snapshot.dir}`);
+  return { trainFile, evalFile, name: repoId(hubName), commit: snapshot.commit };
 }

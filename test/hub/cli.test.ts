@@ -1,0 +1,66 @@
+// `albert-train train --model org/tiny --dataset org/data` end to end against a fake hub on
+// 127.0.0.1: both are downloaded into HF_HUB_CACHE and the run ends with status 0. The CLI runs
+// as a child process while this process serves the hub, so the child is awaited, not spawnSync'd.
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
+import { type FakeHub, sha1, startFakeHub } from './fake-hub';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+const COMMIT = sha1('tiny');
+let work: string;
+let hub: FakeHub;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-hub-cli-'));
+  const tokenizer = (file: string) => fs.readFileSync(path.join(SHARED_DATA, 'albert-v2-tokenizer', file), 'utf8');
+  const rows = (file: string, n: number) => `${fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n')}\n`;
+  hub = await startFakeHub({
+    'org/tiny': {
+      refs: { main: COMMIT },
+      commits: {
+        [COMMIT]: {
+          'config.json': JSON.stringify({ model_type: 'albert', vocab_size: 30000, embedding_size: 32, hidden_size: 64, num_hidden_layers: 2,
+            num_attention_heads: 4, intermediate_size: 128 }),
+          'tokenizer.json': tokenizer('tokenizer.json'),
+          'tokenizer_config.json': tokenizer('tokenizer_config.json'),
+        },
+      },
+      lfs: ['tokenizer.json'],
+    },
+    'datasets/org/data': { refs: { main: COMMIT }, commits: { [COMMIT]: { 'train.jsonl': rows('train.jsonl', 64), 'test.jsonl': rows('test.jsonl', 32) } } },
+  });
+});
+
+afterAll(async () => {
+  await hub.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+function cli(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+  const clean = { ...process.env };
+  for (const name of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HUGGINGFACE_HUB_CACHE']) delete clean[name];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('train --model org/tiny --dataset org/data: downloaded into the cache, trained, status 0', async () => {
+  const cache = path.join(work, 'cache');
+  const out = path.join(work, 'out');
+  const run = await cli(['train', '--model', 'org/tiny', '--init', 'random', '--dataset', 'org/data', '--output-dir', out,
+    '--num-train-epochs', '1', '--amp', 'off', '--eval-strategy', 'no', '--logging-steps', '2'],
+  { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, HF_HOME: path.join(work, 'hf-home'), ALBERT_TRAINER_DATA: path.join(work, 'no-data') });
+  expect(run.stderr).not.toMatch(/ERR_/);
+  expect(run.status).toBe(0);
+  expect(run.stderr).toContain('64 training examples');
+  expect(fs.existsSync(path.join(cache, 'models--org--tiny', 'snapshots', COMMIT, 'tokenizer.json'))).toBe(true);
+  expect(fs.existsSync(path.join(cache, 'datasets--org--data', 'snapshots', COMMIT, 'train.jsonl'))).toBe(true);
+  expect(fs.readdirSync(out)).toContain('model.safetensors');
+  expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('org/tiny');
+  expect(hub.requests.map((r) => r.url)).toContain('/api/datasets/org/data/revision/main');
+});

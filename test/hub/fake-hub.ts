@@ -1,0 +1,116 @@
+// A fake HF hub on 127.0.0.1 for tests: serves repo files in the hub's URL layout, with the
+// headers huggingface_hub reads (X-Repo-Commit; ETag = git blob sha1 for small files; for LFS
+// files a 302 to a CDN path with X-Linked-Etag = sha256), the dataset listing API, and 404s
+// with X-Error-Code. Every request is recorded; `intercept` lets a test answer one itself.
+import { createHash } from 'crypto';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+
+export interface FakeRepo {
+  /** Branches and tags -> commit sha. */
+  refs: Record<string, string>;
+  /** Commit sha -> files (path -> contents). */
+  commits: Record<string, Record<string, string>>;
+  /** Files served the LFS way: a redirect to the CDN. */
+  lfs?: string[];
+}
+
+export interface RecordedRequest {
+  url: string;
+  authorization?: string;
+  host?: string;
+}
+
+export interface FakeHub {
+  url: string;
+  /** Keys: `org/name` for models, `datasets/org/name` for datasets. */
+  repos: Record<string, FakeRepo>;
+  requests: RecordedRequest[];
+  /** Where LFS redirects point: this server (relative Location) unless set, e.g. to another FakeHub's url. */
+  cdnUrl?: string;
+  intercept?: (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
+  close(): Promise<void>;
+}
+
+export const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+export const gitBlobSha = (body: string) => createHash('sha1').update(`blob ${Buffer.byteLength(body)}\0`).update(body).digest('hex');
+export const sha256 = (body: string) => createHash('sha256').update(body).digest('hex');
+
+function lookup(hub: FakeHub, key: string, revision: string) {
+  const repo = hub.repos[key];
+  if (!repo) return { repo: undefined, commit: undefined };
+  const commit = repo.commits[revision] ? revision : repo.refs[revision];
+  return { repo, commit };
+}
+
+function notFound(response: http.ServerResponse, code: string, commit?: string): void {
+  response.writeHead(404, { 'x-error-code': code, 'x-error-message': `${code} (fake hub)`, ...(commit ? { 'x-repo-commit': commit } : {}) });
+  response.end('not found');
+}
+
+function serve(hub: FakeHub, request: http.IncomingMessage, response: http.ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://fake');
+  const path = decodeURIComponent(url.pathname);
+  const cdn = path.match(/^\/cdn\/([0-9a-f]{64})$/);
+  if (cdn) {
+    for (const repo of Object.values(hub.repos)) {
+      for (const files of Object.values(repo.commits)) {
+        for (const body of Object.values(files)) {
+          if (sha256(body) === cdn[1]) {
+            response.writeHead(200, { 'content-length': Buffer.byteLength(body), etag: '"cdn-etag-says-nothing-about-the-repo"' });
+            response.end(body);
+            return;
+          }
+        }
+      }
+    }
+    notFound(response, 'NoSuchKey');
+    return;
+  }
+  const listing = path.match(/^\/api\/datasets\/(.+)\/revision\/([^/]+)$/);
+  if (listing) {
+    const { repo, commit } = lookup(hub, `datasets/${listing[1]}`, listing[2]);
+    if (!repo) return notFound(response, 'RepoNotFound');
+    if (!commit) return notFound(response, 'RevisionNotFound');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ id: listing[1], sha: commit, siblings: Object.keys(repo.commits[commit]).map((rfilename) => ({ rfilename })) }));
+    return;
+  }
+  const resolve = path.match(/^\/((?:datasets\/)?[^/]+(?:\/[^/]+)?)\/resolve\/([^/]+)\/(.+)$/);
+  if (!resolve) return notFound(response, 'NoRoute');
+  const [, key, revision, file] = resolve;
+  const { repo, commit } = lookup(hub, key, revision);
+  if (!repo) return notFound(response, 'RepoNotFound');
+  if (!commit) return notFound(response, 'RevisionNotFound');
+  const body = repo.commits[commit][file];
+  if (body === undefined) return notFound(response, 'EntryNotFound', commit);
+  if (repo.lfs?.includes(file)) {
+    const location = `${hub.cdnUrl ?? ''}/cdn/${sha256(body)}`;
+    response.writeHead(302, { location, 'x-repo-commit': commit, 'x-linked-etag': `"${sha256(body)}"`, 'x-linked-size': Buffer.byteLength(body), etag: '"redirect-etag"' });
+    response.end();
+    return;
+  }
+  response.writeHead(200, { 'content-length': Buffer.byteLength(body), 'x-repo-commit': commit, etag: `"${gitBlobSha(body)}"` });
+  response.end(body);
+}
+
+export async function startFakeHub(repos: Record<string, FakeRepo> = {}): Promise<FakeHub> {
+  const server = http.createServer();
+  const hub: FakeHub = {
+    url: '',
+    repos,
+    requests: [],
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    hub.requests.push({ url: request.url ?? '', authorization: request.headers.authorization, host: request.headers.host });
+    if (hub.intercept?.(request, response)) return;
+    serve(hub, request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  hub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return hub;
+}

@@ -1,0 +1,135 @@
+// The local HF hub cache, laid out as huggingface_hub lays it out, so that both read each
+// other's downloads:
+//
+//   <cache>/models--org--name/            (datasets--org--name for a dataset)
+//     refs/<revision>                      the commit sha a branch or tag pointed at
+//     blobs/<etag>                         the file contents, named by git sha or LFS sha256
+//     snapshots/<commit>/<file>            a relative symlink to ../../blobs/<etag> (a copy where symlinks fail)
+//     .no_exist/<commit>/<file>            an empty marker: the hub said this file is not in that commit
+//
+// <cache> is $HF_HUB_CACHE, else $HF_HOME/hub, HF_HOME being ~/.cache/huggingface by default.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AlbertTrainerError } from '../errors';
+
+export type RepoType = 'model' | 'dataset';
+
+/** A hub repo at a revision: `org/name@rev` on the command line. */
+export interface RepoRef {
+  type: RepoType;
+  id: string;
+  revision: string;
+}
+
+export const DEFAULT_REVISION = 'main';
+export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+const REPO_ID = /^([\w.-]+\/)?[\w.-]+$/;
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+export function hfHome(): string {
+  return expandHome(process.env.HF_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'huggingface'));
+}
+
+export function hubCacheDir(): string {
+  const fromEnv = process.env.HF_HUB_CACHE ?? process.env.HUGGINGFACE_HUB_CACHE;
+  return fromEnv ? expandHome(fromEnv) : path.join(hfHome(), 'hub');
+}
+
+/** HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is 1, on, yes or true, as huggingface_hub reads it. */
+export function isOffline(): boolean {
+  const value = process.env.HF_HUB_OFFLINE || process.env.TRANSFORMERS_OFFLINE;
+  return value !== undefined && ['1', 'ON', 'YES', 'TRUE'].includes(value.toUpperCase());
+}
+
+/**
+ * `org/name` or `org/name@rev` as a repo reference; undefined where the name cannot be a hub
+ * repo id (an absolute or dotted path, say), so the caller does not ask the hub about it.
+ */
+export function parseRepoRef(name: string, type: RepoType): RepoRef | undefined {
+  const at = name.indexOf('@');
+  const id = at < 0 ? name : name.slice(0, at);
+  const revision = at < 0 ? DEFAULT_REVISION : name.slice(at + 1);
+  if (!REPO_ID.test(id) || id.length > 96 || id.includes('--') || id.includes('..') || /^[.-]|[.-]$/.test(id)) return undefined;
+  if (at >= 0 && (!revision || revision.split('/').some((part) => part === '' || part === '.' || part === '..'))) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', 'the revision after @ must be a branch, tag or commit sha');
+  }
+  return { type, id, revision };
+}
+
+/** `<cache>/models--org--name`. */
+export function repoCacheDir(ref: RepoRef, cache = hubCacheDir()): string {
+  return path.join(cache, `${ref.type}s--${ref.id.split('/').join('--')}`);
+}
+
+export function snapshotDir(repoDir: string, commit: string): string {
+  return path.join(repoDir, 'snapshots', commit);
+}
+
+/** The commit a revision points at in the cache: the revision itself if a sha, else refs/<revision>. */
+export function cachedCommit(repoDir: string, revision: string): string | undefined {
+  if (COMMIT_HASH.test(revision)) return revision;
+  try {
+    const commit = fs.readFileSync(path.join(repoDir, 'refs', revision), 'utf8').trim();
+    return commit || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 'present' (in the snapshot), 'absent' (the hub said it is not there), or undefined (unknown). */
+export function cachedFileState(repoDir: string, commit: string, file: string): 'present' | 'absent' | undefined {
+  if (fs.existsSync(path.join(snapshotDir(repoDir, commit), file))) return 'present';
+  if (fs.existsSync(path.join(repoDir, '.no_exist', commit, file))) return 'absent';
+  return undefined;
+}
+
+export function markAbsent(repoDir: string, commit: string, file: string): void {
+  const marker = path.join(repoDir, '.no_exist', commit, file);
+  fs.mkdirSync(path.dirname(marker), { recursive: true });
+  fs.closeSync(fs.openSync(marker, 'a'));
+}
+
+function tempName(target: string): string {
+  return `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+}
+
+/** Writes refs/<revision> = commit, atomically; a sha as revision needs no ref. */
+export function writeRef(repoDir: string, revision: string, commit: string): void {
+  if (revision === commit) return;
+  const ref = path.join(repoDir, 'refs', revision);
+  fs.mkdirSync(path.dirname(ref), { recursive: true });
+  const temp = tempName(ref);
+  fs.writeFileSync(temp, commit);
+  fs.renameSync(temp, ref);
+}
+
+export function blobPath(repoDir: string, etag: string): string {
+  return path.join(repoDir, 'blobs', etag);
+}
+
+/**
+ * Puts snapshots/<commit>/<file> in place for a blob: a relative symlink, or a copy where the
+ * file system refuses symlinks. Made under a temporary name and renamed, so a snapshot never
+ * holds a half-made entry.
+ */
+export function linkSnapshotFile(repoDir: string, commit: string, file: string, blob: string): string {
+  const pointer = path.join(snapshotDir(repoDir, commit), file);
+  fs.mkdirSync(path.dirname(pointer), { recursive: true });
+  const temp = tempName(pointer);
+  try {
+    try {
+      fs.symlinkSync(path.relative(path.dirname(pointer), blob), temp);
+    } catch {
+      fs.copyFileSync(blob, temp);
+    }
+    fs.renameSync(temp, pointer);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new AlbertTrainerError('ERR_IO', `${pointer}: cannot write into the HF cache: ${(error as Error).message}`);
+  }
+  return pointer;
+}
