@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// albert-train: the command line. Commands so far: `train`, `info`. (`eval`, `predict` and
-// `bench` arrive later; see the README's "Not done yet".)
+// albert-train: the command line. Commands: `train` (ts/cli/train-command.ts), `eval` (score a
+// trained model on a labelled file: ts/cli/eval-command.ts), `predict` (classify texts, JSONL
+// out: ts/cli/predict-command.ts) and `info`. (`bench` arrives later; see the README's "Not done
+// yet".) Every error goes through the one .fail handler: `albert-train: CODE: message`, exit 2.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { evalOptions, runEval } from './cli/eval-command';
+import { predictOptions, runPredict } from './cli/predict-command';
 import { runTrain, trainOptions } from './cli/train-command';
 import { info } from './info';
 
@@ -29,6 +33,8 @@ function printInfo(json: boolean): void {
 void yargs(hideBin(process.argv))
   .scriptName('albert-train')
   .command('train', 'fine-tune (or train from scratch) an ALBERT sequence classifier', trainOptions, runTrain)
+  .command('eval', 'loss, accuracy, macro-F1 and confusion matrix of a trained model on a labelled file', evalOptions, runEval)
+  .command('predict', 'classify texts (--text or --file) with a trained model; one JSON line per input', predictOptions, runPredict)
   .command('info', 'versions, device, threads and AMP support of this installation', (y) =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),
   (argv) => printInfo(argv.json))

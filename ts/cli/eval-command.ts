@@ -1,0 +1,145 @@
+// `albert-train eval`: scores a trained model folder on a labelled file (--eval-file, or the
+// validation/test file of --dataset): loss, accuracy, macro-F1 and the confusion matrix, under
+// HF Trainer.evaluate()'s key names (eval_loss, eval_accuracy, ...). Label names in the file map
+// through the model's label2id; integer labels are class ids. Prints a small report (or, with
+// --log-format jsonl, one JSON line) and writes the JSON to --output atomically when asked.
+import type { Argv } from 'yargs';
+import { BatchIterator } from '../data/batching';
+import { readDataset } from '../data/dataset';
+import { AlbertTrainerError } from '../errors';
+import { resolveDataset } from '../resolve';
+import { classificationMetrics, predictions } from '../train/metrics';
+import { inferenceOptions, inferenceSettings, labelNames, loadClassifier, trainedModelFolder, writeFileAtomically } from './inference-inputs';
+
+export function evalOptions(y: Argv) {
+  return inferenceOptions(y)
+    .option('dataset', { type: 'string', describe: 'a folder with validation.jsonl or test.jsonl (csv/tsv too; and train.*), or "subj"' })
+    .option('eval-file', { type: 'string', describe: 'the labelled file to score (jsonl, csv, tsv); instead of --dataset' })
+    .option('label-column', { type: 'string', default: 'label', describe: 'class ids, or names from the model\'s label2id' })
+    .option('log-format', { choices: ['pretty', 'jsonl'] as const, default: 'pretty' as const, describe: 'jsonl: stdout carries the results as one JSON line' });
+}
+
+type EvalFlags = Awaited<ReturnType<ReturnType<typeof evalOptions>['parseAsync']>>;
+
+/** What eval reports, under HF Trainer.evaluate()'s names. */
+export interface EvalReport {
+  eval_loss: number;
+  eval_accuracy: number;
+  eval_macro_f1: number;
+  /** confusion[true class][predicted class], classes in id order (eval_labels). */
+  eval_confusion_matrix: number[][];
+  /** The class names in id order (id2label): the rows and columns of the confusion matrix. */
+  eval_labels: string[];
+  eval_samples: number;
+  /** Seconds of the evaluation pass (rounded to 4 decimals, as HF does). */
+  eval_runtime: number;
+  eval_samples_per_second: number;
+}
+
+/** readDataset's option names -> the flags a CLI user typed. */
+const FLAG_OF_OPTION: Record<string, string> = { textColumn: '--text-column', textPairColumn: '--text-pair-column', labelColumn: '--label-column' };
+
+function withFlagNames(error: unknown, configFile: string): unknown {
+  if (!(error instanceof AlbertTrainerError)) return error;
+  const message = error.message
+    .replace(/\b(textColumn|textPairColumn|labelColumn)\b/g, (name) => FLAG_OF_OPTION[name])
+    .replace(/ is not in label2id;/, ` is not in the model's label2id (${configFile});`);
+  return new AlbertTrainerError(error.code, message);
+}
+
+/** The pretty report: metrics, then the confusion matrix labelled with the class names. */
+function reportText(report: EvalReport): string {
+  const metrics: Array<[string, string]> = [
+    ['eval_loss', report.eval_loss.toFixed(4)],
+    ['eval_accuracy', report.eval_accuracy.toFixed(4)],
+    ['eval_macro_f1', report.eval_macro_f1.toFixed(4)],
+    ['eval_samples', String(report.eval_samples)],
+    ['eval_runtime', `${report.eval_runtime.toFixed(2)} s`],
+    ['eval_samples_per_second', report.eval_samples_per_second.toFixed(1)],
+  ];
+  const keyWidth = Math.max(...metrics.map(([key]) => key.length));
+  const lines = metrics.map(([key, value]) => `${key.padEnd(keyWidth)}  ${value}`);
+  const corner = 'true \\ predicted';
+  const rowHeader = Math.max(corner.length, ...report.eval_labels.map((name) => name.length));
+  const columnWidths = report.eval_labels.map((name, c) => Math.max(name.length, ...report.eval_confusion_matrix.map((row) => String(row[c]).length)));
+  lines.push('', 'confusion matrix (rows: true label, columns: predicted label)');
+  lines.push([corner.padEnd(rowHeader), ...report.eval_labels.map((name, c) => name.padStart(columnWidths[c]))].join('  '));
+  report.eval_confusion_matrix.forEach((row, r) => {
+    lines.push([report.eval_labels[r].padEnd(rowHeader), ...row.map((count, c) => String(count).padStart(columnWidths[c]))].join('  '));
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runEval(flags: EvalFlags): Promise<void> {
+  // 1. Flags, the evaluation file, the model's config: all checked before the weights load.
+  const settings = inferenceSettings(flags);
+  let evalFile = flags['eval-file'];
+  if (evalFile === undefined) {
+    if (flags.dataset === undefined) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --eval-file');
+    const resolved = await resolveDataset(flags.dataset);
+    if (resolved.evalFile === undefined) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `--dataset ${flags.dataset}: no validation or test file (validation.jsonl, test.jsonl, .csv, .tsv) in it; pass --eval-file`);
+    }
+    evalFile = resolved.evalFile;
+  }
+  const folder = await trainedModelFolder(flags.model);
+  const { config } = folder;
+  const problemType = config.problem_type ?? (config.num_labels === 1 ? 'regression' : 'single_label_classification');
+  if (problemType !== 'single_label_classification') {
+    throw new AlbertTrainerError('ERR_CONFIG', `${folder.resolved.configFile}: eval scores single-label classification; this model's problem_type is ${problemType}`);
+  }
+  const names = labelNames(config);
+  let data;
+  try {
+    data = readDataset(evalFile, {
+      textColumn: flags['text-column'], labelColumn: flags['label-column'],
+      ...(flags['text-pair-column'] !== undefined ? { textPairColumn: flags['text-pair-column'] } : {}),
+      label2id: config.label2id, numLabels: config.num_labels,
+    });
+  } catch (error) {
+    throw withFlagNames(error, folder.resolved.configFile);
+  }
+
+  // 2. Model and tokenizer; examples longest first (less padding: the metrics do not depend on order).
+  const { model, tokenizer } = await loadClassifier(folder, flags, settings);
+  const jsonl = flags['log-format'] === 'jsonl';
+  if (!jsonl) {
+    process.stderr.write(`albert-train: evaluating ${data.rows.length} examples from ${evalFile}; ${settings.device}, amp ${settings.amp}\n`);
+  }
+  const examples = data.rows
+    .map((row) => ({ ...tokenizer.encode(row.text, row.textPair, settings.maxLength), label: row.label }))
+    .sort((a, b) => b.inputIds.length - a.inputIds.length);
+
+  // 3. One pass: the loss as HF's Trainer averages it (each batch's mean counted once per example).
+  const started = process.hrtime.bigint();
+  const predicted: number[] = [];
+  const truth: number[] = [];
+  let lossSum = 0;
+  try {
+    for await (const batch of new BatchIterator(examples, { batchSize: settings.batchSize, padTokenId: tokenizer.padTokenId })) {
+      const { logits, loss } = await model.forward(batch, { amp: settings.amp });
+      lossSum += (loss ?? Number.NaN) * batch.batchSize;
+      predicted.push(...predictions(logits, config.num_labels));
+      truth.push(...batch.labels);
+    }
+  } finally {
+    model.dispose();
+  }
+  const runtime = Number(process.hrtime.bigint() - started) / 1e9;
+  const metrics = classificationMetrics(Int32Array.from(predicted), Int32Array.from(truth), config.num_labels);
+  const report: EvalReport = {
+    eval_loss: lossSum / truth.length,
+    eval_accuracy: metrics.accuracy,
+    eval_macro_f1: metrics.macroF1,
+    eval_confusion_matrix: metrics.confusion,
+    eval_labels: names,
+    eval_samples: truth.length,
+    eval_runtime: Math.round(runtime * 1e4) / 1e4,
+    eval_samples_per_second: Math.round((truth.length / runtime) * 1e3) / 1e3,
+  };
+
+  // 4. The file first (atomic), then the report.
+  if (flags.output !== undefined) await writeFileAtomically(flags.output, `${JSON.stringify(report, null, 2)}\n`);
+  if (jsonl) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(reportText(report) + (flags.output !== undefined ? `\nwritten to ${flags.output}\n` : ''));
+}
