@@ -45,12 +45,6 @@ export function info(): Info {
   return { version: pkg.version, nodeVersion: process.versions.node, tokenizersVersion: dependencyVersion('@huggingface/tokenizers'), ...facts, bf16Supported: facts.cudaAvailable || cpuHasBf16() };
 }
 
-/** Seeds libtorch's process-wide generators (dropout's randomness), as torch.manual_seed does. */
-export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0) throw invalidArgument('non-negative integer', 'seed', seed);
-  native().manualSeed(seed);
-}
-
 /** Sets libtorch's intra-op thread count for this process. */
 export function setNumThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {

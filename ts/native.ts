@@ -125,6 +125,15 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   /** Seeds the process-wide generators dropout draws from (torch.manual_seed). */
   manualSeed(seed: number): void;
+  /** The dropout generators' states (CPU, and one per CUDA device), for checkpoints. */
+  getRngState(): NativeRngState;
+  /** Restores getRngState's value; a state of the wrong size is an ERR_CHECKPOINT and sets nothing. */
+  setRngState(state: NativeRngState): void;
+}
+
+export interface NativeRngState {
+  cpu: Buffer;
+  cuda: Buffer[];
 }
 
 /** The package's root folder: the nearest one above this file whose package.json names albert-trainer. */

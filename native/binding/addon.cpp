@@ -3,6 +3,7 @@
 #include "binding/model_wrap.h"
 #include "binding/trainer_wrap.h"
 #include "common/torch.h"
+#include "train/rng_state.h"
 
 #include <ATen/Parallel.h>
 #include <torch/headeronly/version.h>
@@ -45,12 +46,47 @@ Napi::Value manual_seed(const Napi::CallbackInfo& call) {
   });
 }
 
+// The dropout generators' states, { cpu: Buffer, cuda: Buffer[] }, for checkpoints.
+Napi::Value get_rng_state(const Napi::CallbackInfo& call) {
+  return guarded(call.Env(), [&]() -> Napi::Value {
+    Napi::Env env = call.Env();
+    const train::RngState state = train::get_rng_state();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("cpu", Napi::Buffer<uint8_t>::Copy(env, state.cpu.data(), state.cpu.size()));
+    Napi::Array cuda = Napi::Array::New(env, state.cuda.size());
+    for (uint32_t i = 0; i < state.cuda.size(); ++i) cuda.Set(i, Napi::Buffer<uint8_t>::Copy(env, state.cuda[i].data(), state.cuda[i].size()));
+    out.Set("cuda", cuda);
+    return out;
+  });
+}
+
+Napi::Value set_rng_state(const Napi::CallbackInfo& call) {
+  return guarded(call.Env(), [&]() -> Napi::Value {
+    auto bytes = [](const Napi::Value& value, const std::string& name) {
+      if (!value.IsBuffer()) fail(codes::kInput, "setRngState expects " + name + " to be a Buffer");
+      auto buffer = value.As<Napi::Buffer<uint8_t>>();
+      return std::vector<uint8_t>(buffer.Data(), buffer.Data() + buffer.Length());
+    };
+    if (!call[0].IsObject()) fail(codes::kInput, "setRngState expects { cpu: Buffer, cuda: Buffer[] }");
+    Napi::Object in = call[0].As<Napi::Object>();
+    train::RngState state;
+    state.cpu = bytes(in.Get("cpu"), "cpu");
+    if (!in.Get("cuda").IsArray()) fail(codes::kInput, "setRngState expects cuda to be an array of Buffers");
+    Napi::Array cuda = in.Get("cuda").As<Napi::Array>();
+    for (uint32_t i = 0; i < cuda.Length(); ++i) state.cuda.push_back(bytes(cuda.Get(i), "cuda[" + std::to_string(i) + "]"));
+    train::set_rng_state(state);
+    return call.Env().Undefined();
+  });
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("Trainer", TrainerWrap::define(env));
   exports.Set("info", Napi::Function::New(env, info));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
   exports.Set("manualSeed", Napi::Function::New(env, manual_seed));
+  exports.Set("getRngState", Napi::Function::New(env, get_rng_state));
+  exports.Set("setRngState", Napi::Function::New(env, set_rng_state));
   return exports;
 }
 

@@ -50,8 +50,8 @@ describe('a run', () => {
   });
 
   test('writes the output directory DESIGN.md lists, and a per-epoch table', () => {
-    expect(fs.readdirSync(out()).sort()).toEqual(['README.md', 'config.json', 'eval_results.json', 'model.safetensors', 'spiece.model',
-      'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json']);
+    expect(fs.readdirSync(out()).sort()).toEqual(['README.md', 'checkpoint-20', 'checkpoint-40', 'config.json', 'eval_results.json', 'model.safetensors',
+      'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json']);
     expect(stdout).toContain('| Training Loss | Epoch | Step | Validation Loss | Accuracy | Macro F1 |');
     expect(stdout).toMatch(/\| 2\.0 \| 40 \|/);
     const state = JSON.parse(fs.readFileSync(path.join(out(), 'trainer_state.json'), 'utf8'));
@@ -67,10 +67,15 @@ describe('a run', () => {
     expect(card).toContain(`- Accuracy: ${evalResults.eval_accuracy.toFixed(4)}`);
   });
 
-  test('HF transformers loads it with no missing or unexpected keys and predicts the same labels', async () => {
+  test('HF transformers loads it (and its checkpoints, and their trainer_state.json) with no missing or unexpected keys and predicts the same labels', async () => {
     const texts = fs.readFileSync(path.join(dataDir, 'test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).text as string);
-    const hf = runReference<{ labels: number[]; loading_info: Record<string, string[]> }>('cli_predict.py', [], { dir: out(), texts });
+    const stateDirs = [out(), path.join(out(), 'checkpoint-20')];
+    type States = Record<string, { global_step: number; loading_info: Record<string, string[]> }>;
+    const hf = runReference<{ labels: number[]; loading_info: Record<string, string[]>; states: States }>('cli_predict.py', [], { dir: out(), texts, state_dirs: stateDirs });
     for (const list of Object.values(hf.loading_info)) expect(list).toEqual([]);
+    expect(hf.states[stateDirs[0]].global_step).toBe(40);
+    expect(hf.states[stateDirs[1]].global_step).toBe(20);
+    for (const dir of stateDirs) for (const list of Object.values(hf.states[dir].loading_info)) expect(list).toEqual([]);
     const model = await AlbertForSequenceClassification.fromPretrained(out());
     const tokenizer = await AlbertTokenizer.fromDirectory(out());
     const ours: number[] = [];

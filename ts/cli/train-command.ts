@@ -14,6 +14,7 @@ import { resolveDataset, resolveModel } from '../resolve';
 import { DEFAULT_TRAINING_ARGUMENTS as D, trainingArguments } from '../train/arguments';
 import { type TrainEvent, train } from '../train/loop';
 import { modelCard } from '../train/model-card';
+import { findCheckpoint } from '../train/checkpoint';
 import { checkOutputDirectory, writeOutputDirectory } from '../train/output';
 import { resultsTable } from '../train/results-table';
 import { SCHEDULER_TYPES } from '../train/schedule';
@@ -50,6 +51,12 @@ export function trainOptions(y: Argv) {
     .option('eval-strategy', { choices: ['epoch', 'steps', 'no'] as const, default: D.evalStrategy })
     .option('eval-steps', { type: 'number', default: D.evalSteps })
     .option('logging-steps', { type: 'number', default: D.loggingSteps })
+    .option('save-strategy', { choices: ['epoch', 'steps', 'no'] as const, default: D.saveStrategy, describe: 'when to write checkpoint-<step>/ into --output-dir' })
+    .option('save-steps', { type: 'number', default: D.saveSteps, describe: 'with --save-strategy steps' })
+    .option('save-total-limit', { type: 'number', default: D.saveTotalLimit, describe: 'keep the newest N checkpoints (0: all)' })
+    .option('resume-from-checkpoint', { type: 'string', describe: 'a checkpoint-<step> folder, or "last" for the newest in --output-dir' })
+    .option('early-stopping-patience', { type: 'number', default: D.earlyStoppingPatience, describe: 'stop after N evaluations without improvement (0: never)' })
+    .option('early-stopping-threshold', { type: 'number', default: D.earlyStoppingThreshold, describe: 'the least improvement of --metric-for-best-model that counts' })
     .option('load-best-model-at-end', { type: 'boolean', default: D.loadBestModelAtEnd })
     .option('metric-for-best-model', { choices: ['accuracy', 'macro_f1', 'loss'] as const, default: D.metricForBestModel })
     .option('group-by-length', { type: 'boolean', default: D.groupByLength })
@@ -61,13 +68,19 @@ export function trainOptions(y: Argv) {
 
 type TrainFlags = Awaited<ReturnType<ReturnType<typeof trainOptions>['parseAsync']>>;
 
-function progressLine(event: Extract<TrainEvent, { type: 'step' }>, started: number): string {
+/** `startStep`: the step this process started from (a resumed run's checkpoint), for the ETA. */
+function progressLine(event: Extract<TrainEvent, { type: 'step' }>, started: number, startStep: number): string {
   const width = 24;
   const done = Math.round((event.step / event.totalSteps) * width);
   const elapsed = (Date.now() - started) / 1000;
-  const eta = (elapsed / event.step) * (event.totalSteps - event.step);
+  const eta = (elapsed / Math.max(1, event.step - startStep)) * (event.totalSteps - event.step);
   return `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${event.step}/${event.totalSteps} epoch ${event.epoch.toFixed(2)} ` +
     `loss ${event.loss.toFixed(4)} lr ${event.learningRate.toExponential(2)} ${event.samplesPerSecond.toFixed(1)} samples/s ETA ${Math.round(eta)}s `;
+}
+
+/** An argument as a POSIX shell reads it back: quoted when it holds anything but safe characters. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Argument errors name the flag a CLI user typed: perDeviceTrainBatchSize -> --per-device-train-batch-size. */
@@ -95,17 +108,21 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     adamEpsilon: flags['adam-epsilon'], weightDecay: flags['weight-decay'], lrSchedulerType: flags['lr-scheduler-type'],
     warmupRatio: flags['warmup-ratio'], warmupSteps: flags['warmup-steps'], maxGradNorm: flags['max-grad-norm'], amp,
     maxSeqLength: flags['max-seq-length'], evalStrategy: flags['eval-strategy'], evalSteps: flags['eval-steps'],
-    loggingSteps: flags['logging-steps'], loadBestModelAtEnd: flags['load-best-model-at-end'],
+    loggingSteps: flags['logging-steps'], saveStrategy: flags['save-strategy'], saveSteps: flags['save-steps'],
+    saveTotalLimit: flags['save-total-limit'], earlyStoppingPatience: flags['early-stopping-patience'],
+    earlyStoppingThreshold: flags['early-stopping-threshold'], loadBestModelAtEnd: flags['load-best-model-at-end'],
     metricForBestModel: flags['metric-for-best-model'], groupByLength: flags['group-by-length'], shuffle: flags.shuffle,
     collapseGuard: flags['collapse-guard'] === 'on',
   }));
   if (flags.threads !== undefined) setNumThreads(flags.threads);
   const outputDir = flags['output-dir'];
-  await checkOutputDirectory(outputDir);
+  const resumeSpec = flags['resume-from-checkpoint'];
+  await checkOutputDirectory(outputDir, { resuming: resumeSpec !== undefined });
+  const resumeFrom = resumeSpec !== undefined ? await findCheckpoint(resumeSpec, outputDir) : undefined;
 
   // 2. Data files, model, tokenizer: everything checked before the first step.
   if (!flags.dataset && !flags['train-file']) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --train-file');
-  const resolvedData = flags.dataset ? resolveDataset(flags.dataset) : { trainFile: flags['train-file'] as string, evalFile: undefined, name: path.basename(flags['train-file'] as string) };
+  const resolvedData = flags.dataset ? await resolveDataset(flags.dataset) : { trainFile: flags['train-file'] as string, evalFile: undefined, name: path.basename(flags['train-file'] as string) };
   const trainFile = flags['train-file'] ?? resolvedData.trainFile;
   const evalFile = flags['eval-file'] ?? resolvedData.evalFile;
   const columns = { textColumn: flags['text-column'], labelColumn: flags['label-column'], ...(flags['text-pair-column'] ? { textPairColumn: flags['text-pair-column'] } : {}) };
@@ -115,7 +132,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (args.evalStrategy !== 'no' && !evalData) {
     throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation file: --eval-file, or a validation/test file in --dataset (or --eval-strategy no)`);
   }
-  const resolved = resolveModel(flags.model);
+  const resolved = await resolveModel(flags.model);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), trainData.labelNames?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
@@ -147,15 +164,29 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const jsonl = flags['log-format'] === 'jsonl';
   const tty = !jsonl && process.stderr.isTTY;
   const started = Date.now();
+  let firstStep: number | undefined;
+  // Ctrl-C: the current step finishes, a checkpoint is saved, and we say how to resume; a
+  // second Ctrl-C quits at once.
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write(`${tty ? '\n' : ''}albert-train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n`);
+  };
+  process.on('SIGINT', onSigint);
   if (!jsonl) {
     process.stderr.write(`albert-train: ${trainExamples.length} training examples${evalExamples ? `, ${evalExamples.length} for evaluation` : ''}; ` +
       `${device}, amp ${amp}, libtorch ${facts.torchVersion}\n`);
   }
   const result = await train({
     model, train: trainExamples, eval: evalExamples, padTokenId: tokenizer.padTokenId, args,
+    checkpoints: { dir: outputDir, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir },
+    ...(resumeFrom ? { resumeFromCheckpoint: resumeFrom } : {}),
+    shouldStop: () => stopRequested,
     onEvent: (event) => {
+      if (event.type === 'step') firstStep ??= event.step - 1;
       if (jsonl && event.type !== 'step') process.stdout.write(`${JSON.stringify(event)}\n`);
-      else if (tty && event.type === 'step') process.stderr.write(progressLine(event, started));
+      else if (tty && event.type === 'step') process.stderr.write(progressLine(event, started, firstStep ?? 0));
       else if (event.type === 'guard') {
         process.stderr.write(`${tty ? '\n' : ''}albert-train: collapse guard at step ${event.step} (${event.reason}): restored the weights and optimizer state of step ` +
           `${event.restored_step} (accuracy ${event.restored_accuracy.toFixed(4)}) and halved the learning rate for the rest of the run\n`);
@@ -164,6 +195,21 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       }
     },
   });
+
+  process.off('SIGINT', onSigint);
+  if (result.interrupted) {
+    model.dispose();
+    const again = process.argv.slice(2).filter((a, i, all) => a !== '--resume-from-checkpoint' && all[i - 1] !== '--resume-from-checkpoint' && !a.startsWith('--resume-from-checkpoint='));
+    const message = `albert-train: interrupted at step ${result.globalStep} of ${result.totalSteps}; saved ${result.lastCheckpoint}. ` +
+      `To continue: albert-train ${again.map(shellQuote).join(' ')} --resume-from-checkpoint ${shellQuote(result.lastCheckpoint as string)}`;
+    if (jsonl) process.stdout.write(`${JSON.stringify({ type: 'interrupted', step: result.globalStep, checkpoint: result.lastCheckpoint })}\n`);
+    process.stderr.write(`${tty ? '\n' : ''}${message}\n`);
+    process.exitCode = 130;
+    return;
+  }
+  if (result.earlyStopped && !jsonl) {
+    process.stderr.write(`${tty ? '\n' : ''}albert-train: early stopping at step ${result.globalStep}: ${args.earlyStoppingPatience} evaluations without improvement of ${args.metricForBestModel}\n`);
+  }
 
   // 4. The output directory, then the table.
   const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': facts.tokenizersVersion };

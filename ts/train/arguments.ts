@@ -6,6 +6,7 @@ import type { NativeAmp } from '../native';
 import { SCHEDULER_TYPES, type SchedulerType } from './schedule';
 
 export type EvalStrategy = 'epoch' | 'steps' | 'no';
+export type SaveStrategy = 'epoch' | 'steps' | 'no';
 export type BestModelMetric = 'accuracy' | 'macro_f1' | 'loss';
 
 export interface TrainingArguments {
@@ -30,6 +31,15 @@ export interface TrainingArguments {
   evalStrategy: EvalStrategy;
   evalSteps: number;
   loggingSteps: number;
+  /** When checkpoint-<step>/ folders are written (only where the run has a checkpoint folder). */
+  saveStrategy: SaveStrategy;
+  saveSteps: number;
+  /** Keep the newest N checkpoints; 0 keeps all (HF: None). */
+  saveTotalLimit: number;
+  /** Stop after this many evaluations without improvement of metricForBestModel; 0: never (HF's EarlyStoppingCallback). */
+  earlyStoppingPatience: number;
+  /** How much better than the best an evaluation must be to count as an improvement. */
+  earlyStoppingThreshold: number;
   loadBestModelAtEnd: boolean;
   metricForBestModel: BestModelMetric;
   groupByLength: boolean;
@@ -58,6 +68,11 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
   evalStrategy: 'epoch',
   evalSteps: 500,
   loggingSteps: 50,
+  saveStrategy: 'epoch',
+  saveSteps: 500,
+  saveTotalLimit: 0,
+  earlyStoppingPatience: 0,
+  earlyStoppingThreshold: 0,
   loadBestModelAtEnd: true,
   metricForBestModel: 'accuracy',
   groupByLength: false,
@@ -86,6 +101,10 @@ const NUMBER_RULES: Array<[keyof TrainingArguments, (v: number) => boolean, stri
   ['maxSeqLength', (v) => Number.isInteger(v) && v >= 3, 'integer >= 3 ([CLS], one token, [SEP])'],
   ['evalSteps', positiveInteger, 'positive integer'],
   ['loggingSteps', positiveInteger, 'positive integer'],
+  ['saveSteps', positiveInteger, 'positive integer'],
+  ['saveTotalLimit', nonNegativeInteger, 'non-negative integer (0 keeps all)'],
+  ['earlyStoppingPatience', nonNegativeInteger, 'non-negative integer (0 turns early stopping off)'],
+  ['earlyStoppingThreshold', (v) => v >= 0, 'non-negative number'],
 ];
 
 /** Defaults + overrides, each checked; errors name the argument as sharp does. */
@@ -101,6 +120,7 @@ export function trainingArguments(overrides: Partial<TrainingArguments> = {}): T
   oneOf('lrSchedulerType', SCHEDULER_TYPES);
   oneOf('amp', ['off', 'bf16', 'fp16']);
   oneOf('evalStrategy', ['epoch', 'steps', 'no']);
+  oneOf('saveStrategy', ['epoch', 'steps', 'no']);
   oneOf('metricForBestModel', ['accuracy', 'macro_f1', 'loss']);
   for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle', 'collapseGuard'] as const) {
     if (typeof args[name] !== 'boolean') throw invalidArgument('boolean', name, args[name]);
@@ -130,6 +150,11 @@ export function toHfTrainingArguments(args: TrainingArguments): Record<string, u
     eval_strategy: args.evalStrategy,
     eval_steps: args.evalSteps,
     logging_steps: args.loggingSteps,
+    save_strategy: args.saveStrategy,
+    save_steps: args.saveSteps,
+    save_total_limit: args.saveTotalLimit > 0 ? args.saveTotalLimit : null,
+    early_stopping_patience: args.earlyStoppingPatience,
+    early_stopping_threshold: args.earlyStoppingThreshold,
     load_best_model_at_end: args.loadBestModelAtEnd,
     metric_for_best_model: args.metricForBestModel,
     group_by_length: args.groupByLength,

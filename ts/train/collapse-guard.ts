@@ -15,6 +15,13 @@ const ONE_CLASS_SHARE = 0.98;
 
 export type CollapseReason = 'accuracy' | 'one-class' | 'non-finite-loss' | 'loss-spike';
 
+/** What a checkpoint keeps of the guard (bestLoggedLoss null: nothing logged yet). */
+export interface CollapseGuardState {
+  bestLoggedLoss: number | null;
+  healthy: boolean;
+  recoveries: number;
+}
+
 export class CollapseGuard {
   private bestLoggedLoss = Number.POSITIVE_INFINITY;
   private healthy = false; // has an evaluation been clearly above a constant predictor?
@@ -29,6 +36,16 @@ export class CollapseGuard {
 
   private get canRecover(): boolean {
     return this.healthy && this.recoveries < MAX_RECOVERIES;
+  }
+
+  snapshot(): CollapseGuardState {
+    return { bestLoggedLoss: Number.isFinite(this.bestLoggedLoss) ? this.bestLoggedLoss : null, healthy: this.healthy, recoveries: this.recoveries };
+  }
+
+  restore(state: CollapseGuardState): void {
+    this.bestLoggedLoss = state.bestLoggedLoss ?? Number.POSITIVE_INFINITY;
+    this.healthy = state.healthy;
+    this.recoveries = state.recoveries;
   }
 
   /** After an evaluation: the reason to roll back, or undefined. */

@@ -7,17 +7,21 @@
 // fractional epoch logged at global step g is g / steps per epoch. A skipped fp16 step does
 // not advance the schedule (HF: optimizer_step_was_skipped).
 import * as fs from 'fs';
+import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BatchIterator, type TokenizedExample } from '../data/batching';
 import { AlbertTrainerError } from '../errors';
-import { manualSeed } from '../info';
+import { getRngState, manualSeed, rngStateFromJson, rngStateToJson, setRngState } from '../random';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { Trainer } from '../trainer';
-import type { TrainingArguments } from './arguments';
+import { type TrainingArguments, toHfTrainingArguments } from './arguments';
+import { CHECKPOINT_FILES, RESUME_STATE_FORMAT, checkpointPath, readCheckpoint, rotateCheckpoints, writeCheckpoint } from './checkpoint';
 import { CollapseGuard, type CollapseReason } from './collapse-guard';
 import { type EvaluationResult, evaluate } from './evaluate';
+import { type LoopState, parseResumeState, resumeStateToJson, runIdentity } from './resume-state';
 import { LearningRateSchedule } from './schedule';
+import { hfTrainerState } from './trainer-state';
 
 export interface TrainLogEntry {
   step: number;
@@ -48,6 +52,20 @@ export interface GuardEntry {
   lr_factor: number;
 }
 
+/** The last log entry of a finished run, as HF's Trainer appends it. */
+export interface TrainSummaryEntry {
+  step: number;
+  epoch: number;
+  /** Mean training loss over all steps of the run (a resumed run's included). */
+  train_loss: number;
+  train_runtime: number;
+  train_samples_per_second: number;
+  train_steps_per_second: number;
+  total_flos: number;
+}
+
+export type LogEntry = TrainLogEntry | EvalLogEntry | GuardEntry | TrainSummaryEntry;
+
 export type TrainEvent =
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; samplesPerSecond: number }
   | ({ type: 'guard' } & GuardEntry)
@@ -58,14 +76,30 @@ export interface TrainResult {
   globalStep: number;
   totalSteps: number;
   epochs: number;
-  logHistory: Array<TrainLogEntry | EvalLogEntry | GuardEntry>;
+  stepsPerEpoch: number;
+  logHistory: LogEntry[];
   guardEvents: GuardEntry[];
   evaluations: EvalLogEntry[];
   best?: EvalLogEntry;
   /** The evaluation of the model as it is handed back (the best one with loadBestModelAtEnd). */
   final?: EvaluationResult;
+  /** Seconds and throughput of this call (a resumed run counts from its resume). */
   trainSeconds: number;
   samplesPerSecond: number;
+  /** The step a resumed run started from (0: a fresh run). */
+  resumedFromStep: number;
+  /** Stopped by `shouldStop` (e.g. Ctrl-C) after a step; `lastCheckpoint` holds the state to resume from. */
+  interrupted: boolean;
+  /** Stopped by early stopping (earlyStoppingPatience evaluations without improvement). */
+  earlyStopped: boolean;
+  lastCheckpoint?: string;
+}
+
+export interface CheckpointOptions {
+  /** Where checkpoint-<step>/ folders go (HF: the output directory). */
+  dir: string;
+  /** Copied into each checkpoint, as HF's Trainer saves the tokenizer with it. */
+  tokenizerDir?: string;
 }
 
 export interface TrainInput {
@@ -75,11 +109,25 @@ export interface TrainInput {
   padTokenId: number;
   args: TrainingArguments;
   onEvent?: (event: TrainEvent) => void;
+  /** Without it, nothing is saved (args.saveStrategy is ignored) and the run cannot be resumed. */
+  checkpoints?: CheckpointOptions;
+  /** A checkpoint folder to continue from (see findCheckpoint for `last`). */
+  resumeFromCheckpoint?: string;
+  /** Polled after every step: true stops the run there, saving a checkpoint when `checkpoints` is set. */
+  shouldStop?: () => boolean;
 }
 
 function metricOf(entry: EvalLogEntry, metric: TrainingArguments['metricForBestModel']): number {
   if (metric === 'loss') return -entry.eval_loss;
   return metric === 'accuracy' ? entry.eval_accuracy : entry.eval_macro_f1;
+}
+
+function freshState(): LoopState {
+  return {
+    globalStep: 0, scheduleStep: 0, epoch: 0, batchInEpoch: 0, samples: 0, trainLossSum: 0, logLossSum: 0, logSteps: 0, logGradNorm: 0,
+    evalLossSum: 0, evalSteps: 0, lrMultipliers: [], guard: null, evaluationsWithoutImprovement: 0, logHistory: [],
+    evaluations: [], guardEvents: [], best: null,
+  };
 }
 
 export async function train(input: TrainInput): Promise<TrainResult> {
@@ -89,16 +137,25 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   if (needsEval && (!input.eval || input.eval.length === 0)) {
     throw new AlbertTrainerError('ERR_INPUT', `eval strategy "${args.evalStrategy}" needs an evaluation set`);
   }
+  if (args.earlyStoppingPatience > 0 && !needsEval) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', 'earlyStoppingPatience needs evaluations (evalStrategy epoch or steps)');
+  }
   // 1. How many steps, as HF counts them.
   const stepsPerEpoch = Math.ceil(input.train.length / args.perDeviceTrainBatchSize);
   const totalSteps = args.maxSteps > 0 ? args.maxSteps : Math.ceil(args.numTrainEpochs * stepsPerEpoch);
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  let schedule = new LearningRateSchedule({
+  const scheduleOptions = {
     type: args.lrSchedulerType,
     baseLr: args.learningRate,
     totalSteps,
     ...(args.warmupSteps > 0 ? { warmupSteps: args.warmupSteps } : { warmupRatio: args.warmupRatio }),
-  });
+  };
+  const identity = runIdentity(args, input.train.length, totalSteps);
+  // 2. A checkpoint to resume from is read and checked before anything changes.
+  const resume = input.resumeFromCheckpoint ? await readCheckpoint(input.resumeFromCheckpoint) : undefined;
+  const resumed = resume ? parseResumeState(resume.resumeState, path.join(resume.dir, CHECKPOINT_FILES.resume), identity) : undefined;
+  const rngState = resume ? rngStateFromJson(resume.rngState, path.join(resume.dir, CHECKPOINT_FILES.rng)) : undefined;
+
   manualSeed(args.seed); // dropout's generator, as HF's Trainer calls set_seed(seed)
   const trainer = new Trainer(model, {
     optimizer: { betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon, weightDecay: args.weightDecay },
@@ -106,33 +163,81 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     amp: args.amp,
   });
   const bestDir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-best-'));
-  const bestFile = path.join(bestDir, 'model.safetensors');
-  const bestStateFile = path.join(bestDir, 'optimizer.safetensors');
-  const result: TrainResult = { globalStep: 0, totalSteps, epochs, logHistory: [], guardEvents: [], evaluations: [], trainSeconds: 0, samplesPerSecond: 0 };
+  const bestFile = path.join(bestDir, CHECKPOINT_FILES.weights);
+  const bestStateFile = path.join(bestDir, CHECKPOINT_FILES.optimizer);
   const guard = args.collapseGuard && input.eval && input.eval.length > 0 ? new CollapseGuard(classShares(input.eval, model.config.num_labels)) : undefined;
-  let scheduleStep = 0;
-  let logLossSum = 0, logSteps = 0, logGradNorm = 0;
-  let evalLossSum = 0, evalSteps = 0;
-  let samples = 0;
+  const keepsBest = args.loadBestModelAtEnd || guard !== undefined;
+  const state = resumed?.state ?? freshState();
+  let schedule = new LearningRateSchedule(scheduleOptions, state.lrMultipliers);
+  let hasBestFiles = false;
+  const result: TrainResult = {
+    globalStep: 0, totalSteps, epochs, stepsPerEpoch, logHistory: state.logHistory, guardEvents: state.guardEvents,
+    evaluations: state.evaluations, trainSeconds: 0, samplesPerSecond: 0, resumedFromStep: state.globalStep, interrupted: false, earlyStopped: false,
+  };
+  const syncResult = () => {
+    result.globalStep = state.globalStep;
+    result.best = state.best ?? undefined;
+  };
+  const samplesAtStart = state.samples;
   const started = process.hrtime.bigint();
   const emit = (event: TrainEvent) => input.onEvent?.(event);
 
+  // 3. Checkpoints: this step's weights, optimizer, RNG and loop state; best/ when the best is older.
+  let lastSavedStep = -1;
+  const saveCheckpoint = async () => {
+    const checkpoints = input.checkpoints as CheckpointOptions;
+    syncResult();
+    state.lrMultipliers = [...schedule.multipliers];
+    state.guard = guard?.snapshot() ?? null;
+    const bestIsHere = state.best?.step === state.globalStep && !state.guardEvents.some((g) => g.step === state.globalStep);
+    const bestCheckpoint = state.best ? checkpointPath(checkpoints.dir, state.best.step) : null;
+    const dir = await writeCheckpoint(checkpoints.dir, state.globalStep, {
+      writeNative: async (target) => {
+        await model.savePretrained(target);
+        await trainer.saveState(path.join(target, CHECKPOINT_FILES.optimizer));
+        if (hasBestFiles && !bestIsHere) {
+          await fsp.mkdir(path.join(target, CHECKPOINT_FILES.bestDir));
+          await fsp.copyFile(bestFile, path.join(target, CHECKPOINT_FILES.bestDir, CHECKPOINT_FILES.weights));
+          if (guard) await fsp.copyFile(bestStateFile, path.join(target, CHECKPOINT_FILES.bestDir, CHECKPOINT_FILES.optimizer));
+        }
+      },
+      rngState: rngStateToJson(getRngState()),
+      resumeState: resumeStateToJson({ format: RESUME_STATE_FORMAT, run: identity, hasBestFiles, state }),
+      trainerState: hfTrainerState(args, result, { bestModelCheckpoint: bestCheckpoint && fs.existsSync(bestCheckpoint) ? bestCheckpoint : bestIsHere ? bestCheckpoint : null }),
+      trainingArgs: toHfTrainingArguments(args),
+      ...(input.checkpoints?.tokenizerDir ? { tokenizerDir: input.checkpoints.tokenizerDir } : {}),
+    });
+    lastSavedStep = state.globalStep;
+    result.lastCheckpoint = dir;
+    await rotateCheckpoints(checkpoints.dir, args.saveTotalLimit);
+  };
+
+  // Evaluation batches of similar lengths (the metrics do not depend on the order; padding
+  // does cost time): the examples sorted by length once, longest first, stable.
+  const evalByLength = input.eval ? [...input.eval].map((e, i) => ({ e, i })).sort((a, b) => b.e.inputIds.length - a.e.inputIds.length || a.i - b.i).map(({ e }) => e) : [];
+  const evalBatches = () => new BatchIterator(evalByLength, { batchSize: args.perDeviceEvalBatchSize, padTokenId });
+
   const runEvaluation = async (epoch: number) => {
-    const batches = new BatchIterator(input.eval as TokenizedExample[], { batchSize: args.perDeviceEvalBatchSize, padTokenId });
-    const evaluation = await evaluate(trainer, batches);
+    const evaluation = await evaluate(trainer, evalBatches());
     const entry: EvalLogEntry = {
-      step: result.globalStep, epoch, eval_loss: evaluation.loss, eval_accuracy: evaluation.accuracy,
-      eval_macro_f1: evaluation.macroF1, eval_samples: evaluation.examples, train_loss: evalSteps ? evalLossSum / evalSteps : Number.NaN,
+      step: state.globalStep, epoch, eval_loss: evaluation.loss, eval_accuracy: evaluation.accuracy,
+      eval_macro_f1: evaluation.macroF1, eval_samples: evaluation.examples, train_loss: state.evalSteps ? state.evalLossSum / state.evalSteps : Number.NaN,
     };
-    evalLossSum = 0;
-    evalSteps = 0;
-    result.logHistory.push(entry);
-    result.evaluations.push(entry);
+    state.evalLossSum = 0;
+    state.evalSteps = 0;
+    state.logHistory.push(entry);
+    state.evaluations.push(entry);
     emit({ type: 'eval', ...entry });
-    if (!result.best || metricOf(entry, args.metricForBestModel) > metricOf(result.best, args.metricForBestModel)) {
-      result.best = entry;
-      if (args.loadBestModelAtEnd || guard) await model.saveWeights(bestFile);
-      if (guard) await trainer.saveState(bestStateFile);
+    // HF's EarlyStoppingCallback: an improvement is better than the best by more than the threshold.
+    const improved = !state.best || metricOf(entry, args.metricForBestModel) - metricOf(state.best, args.metricForBestModel) > args.earlyStoppingThreshold;
+    state.evaluationsWithoutImprovement = improved ? 0 : state.evaluationsWithoutImprovement + 1;
+    if (!state.best || metricOf(entry, args.metricForBestModel) > metricOf(state.best, args.metricForBestModel)) {
+      state.best = entry;
+      if (keepsBest) {
+        await model.saveWeights(bestFile);
+        if (guard) await trainer.saveState(bestStateFile);
+        hasBestFiles = true;
+      }
     }
     const reason = guard?.checkEvaluation(evaluation.accuracy, evaluation.predictedShare);
     if (reason) await recover(reason, epoch);
@@ -140,65 +245,136 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 
   // The guard's roll-back: the best evaluation's weights and optimizer state, half the LR from here on.
   const recover = async (reason: CollapseReason, epoch: number) => {
-    const best = result.best as EvalLogEntry;
+    const best = state.best as EvalLogEntry;
     await model.loadWeights(bestFile);
     await trainer.loadState(bestStateFile);
-    schedule = schedule.withLrMultiplier(0.5, Math.min(scheduleStep, totalSteps));
+    schedule = schedule.withLrMultiplier(0.5, Math.min(state.scheduleStep, totalSteps));
     (guard as CollapseGuard).recoveries += 1;
-    const entry: GuardEntry = { step: result.globalStep, epoch, reason, restored_step: best.step, restored_accuracy: best.eval_accuracy, lr_factor: 0.5 };
-    result.guardEvents.push(entry);
-    result.logHistory.push(entry);
+    const entry: GuardEntry = { step: state.globalStep, epoch, reason, restored_step: best.step, restored_accuracy: best.eval_accuracy, lr_factor: 0.5 };
+    state.guardEvents.push(entry);
+    state.logHistory.push(entry);
     emit({ type: 'guard', ...entry });
   };
 
+  const saveStrategyDue = (when: 'step' | 'epoch') => {
+    if (!input.checkpoints) return false;
+    if (when === 'epoch') return args.saveStrategy === 'epoch';
+    return args.saveStrategy === 'steps' && state.globalStep % args.saveSteps === 0;
+  };
+
   try {
-    for (let epoch = 0; epoch < epochs && result.globalStep < totalSteps; epoch++) {
+    // 4. Resuming: weights, optimizer and scaler, RNG, the best files; the loop state is `state`.
+    if (resume && resumed) {
+      // Each of these checks everything before it changes anything; the model's weights go last,
+      // so a checkpoint that does not fit leaves the caller's model as it was.
+      setRngState(rngState as NonNullable<typeof rngState>);
+      await trainer.loadState(resume.optimizerFile).catch((error: Error) => {
+        throw new AlbertTrainerError('ERR_CHECKPOINT', `${resume.optimizerFile}: does not fit this model (${error.message}); is it a checkpoint of another config?`);
+      });
+      await model.loadWeights(resume.weightsFile).catch((error: Error) => {
+        throw new AlbertTrainerError('ERR_CHECKPOINT', `${resume.weightsFile}: does not fit this model (${error.message}); is it a checkpoint of another config?`);
+      });
+      if (resumed.hasBestFiles && state.best) {
+        const from = fs.existsSync(path.join(resume.dir, CHECKPOINT_FILES.bestDir)) ? path.join(resume.dir, CHECKPOINT_FILES.bestDir) : resume.dir;
+        fs.copyFileSync(path.join(from, CHECKPOINT_FILES.weights), bestFile);
+        if (guard) fs.copyFileSync(path.join(from, CHECKPOINT_FILES.optimizer), bestStateFile);
+        hasBestFiles = true;
+      }
+      if (guard && state.guard) guard.restore(state.guard);
+      lastSavedStep = state.globalStep;
+      result.lastCheckpoint = resume.dir;
+    }
+
+    let stop = false;
+    for (; state.epoch < epochs && !stop; state.epoch++, state.batchInEpoch = 0) {
       const batches = new BatchIterator(input.train as TokenizedExample[], {
-        batchSize: args.perDeviceTrainBatchSize, padTokenId, shuffle: args.shuffle, seed: args.seed, epoch,
-        groupByLength: args.groupByLength,
+        batchSize: args.perDeviceTrainBatchSize, padTokenId, shuffle: args.shuffle, seed: args.seed, epoch: state.epoch,
+        groupByLength: args.groupByLength, startBatch: Math.min(state.batchInEpoch, stepsPerEpoch),
       });
       for await (const batch of batches) {
-        const learningRate = schedule.at(Math.min(scheduleStep, totalSteps));
+        if (state.globalStep >= totalSteps) break;
+        const learningRate = schedule.at(Math.min(state.scheduleStep, totalSteps));
         const stepStart = process.hrtime.bigint();
         const step = await trainer.step(batch, learningRate);
         const seconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
+        state.batchInEpoch += 1;
         if (!Number.isFinite(step.loss) && !step.skipped) {
           const reason = guard?.checkStepLoss(step.loss);
           if (!reason) {
-            throw new AlbertTrainerError('ERR_INPUT', `the training loss became ${step.loss} at step ${result.globalStep + 1}; lower the learning rate`);
+            throw new AlbertTrainerError('ERR_INPUT', `the training loss became ${step.loss} at step ${state.globalStep + 1}; lower the learning rate`);
           }
-          result.globalStep += 1;
-          await recover(reason, result.globalStep / stepsPerEpoch);
+          state.globalStep += 1;
+          await recover(reason, state.globalStep / stepsPerEpoch);
           continue;
         }
-        if (!step.skipped) scheduleStep += 1;
-        result.globalStep += 1;
-        samples += batch.batchSize;
-        logLossSum += step.loss; logSteps += 1; logGradNorm = step.gradNorm;
-        evalLossSum += step.loss; evalSteps += 1;
-        const fractionalEpoch = result.globalStep / stepsPerEpoch;
-        emit({ type: 'step', step: result.globalStep, totalSteps, epoch: fractionalEpoch, loss: step.loss, learningRate, samplesPerSecond: batch.batchSize / seconds });
-        if (result.globalStep % args.loggingSteps === 0) {
-          const entry: TrainLogEntry = { step: result.globalStep, epoch: fractionalEpoch, loss: logLossSum / logSteps, learning_rate: learningRate, grad_norm: logGradNorm };
-          result.logHistory.push(entry);
+        if (!step.skipped) state.scheduleStep += 1;
+        state.globalStep += 1;
+        state.samples += batch.batchSize;
+        state.trainLossSum += step.loss;
+        state.logLossSum += step.loss; state.logSteps += 1; state.logGradNorm = step.gradNorm;
+        state.evalLossSum += step.loss; state.evalSteps += 1;
+        const fractionalEpoch = state.globalStep / stepsPerEpoch;
+        emit({ type: 'step', step: state.globalStep, totalSteps, epoch: fractionalEpoch, loss: step.loss, learningRate, samplesPerSecond: batch.batchSize / seconds });
+        if (state.globalStep % args.loggingSteps === 0) {
+          const entry: TrainLogEntry = { step: state.globalStep, epoch: fractionalEpoch, loss: state.logLossSum / state.logSteps, learning_rate: learningRate, grad_norm: state.logGradNorm };
+          state.logHistory.push(entry);
           emit({ type: 'log', ...entry });
-          logLossSum = 0;
-          logSteps = 0;
+          state.logLossSum = 0;
+          state.logSteps = 0;
           const reason = guard?.checkLoggedLoss(entry.loss);
           if (reason) await recover(reason, fractionalEpoch);
         }
-        if (args.evalStrategy === 'steps' && result.globalStep % args.evalSteps === 0) await runEvaluation(fractionalEpoch);
-        if (result.globalStep >= totalSteps) break;
+        if (args.evalStrategy === 'steps' && state.globalStep % args.evalSteps === 0) await runEvaluation(fractionalEpoch);
+        if (saveStrategyDue('step')) await saveCheckpoint();
+        if (args.earlyStoppingPatience > 0 && state.evaluationsWithoutImprovement >= args.earlyStoppingPatience) {
+          result.earlyStopped = true;
+          stop = true;
+          break;
+        }
+        if (input.shouldStop?.()) {
+          result.interrupted = true;
+          stop = true;
+          break;
+        }
       }
-      if (args.evalStrategy === 'epoch') await runEvaluation(result.globalStep / stepsPerEpoch);
+      if (stop) break;
+      if (args.evalStrategy === 'epoch') await runEvaluation(state.globalStep / stepsPerEpoch);
+      if (saveStrategyDue('epoch')) {
+        state.epoch += 1; // the checkpoint resumes at the next epoch's first batch
+        state.batchInEpoch = 0;
+        await saveCheckpoint();
+        state.epoch -= 1;
+      }
+      if (args.earlyStoppingPatience > 0 && state.evaluationsWithoutImprovement >= args.earlyStoppingPatience) {
+        result.earlyStopped = true;
+        break;
+      }
+      if (input.shouldStop?.()) {
+        result.interrupted = true;
+        state.epoch += 1;
+        state.batchInEpoch = 0;
+        break;
+      }
+      if (state.globalStep >= totalSteps) break;
     }
+    syncResult();
     result.trainSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    result.samplesPerSecond = samples / result.trainSeconds;
-    if (args.loadBestModelAtEnd && result.best && result.best !== result.evaluations[result.evaluations.length - 1]) {
+    result.samplesPerSecond = (state.samples - samplesAtStart) / result.trainSeconds;
+    if (result.interrupted) {
+      if (input.checkpoints && lastSavedStep !== state.globalStep) await saveCheckpoint();
+      return result;
+    }
+    if (args.loadBestModelAtEnd && state.best && hasBestFiles && state.best.step !== state.evaluations[state.evaluations.length - 1]?.step) {
       await model.loadWeights(bestFile);
     }
+    const summary: TrainSummaryEntry = {
+      step: state.globalStep, epoch: state.globalStep / stepsPerEpoch, train_loss: state.trainLossSum / Math.max(1, state.globalStep),
+      train_runtime: result.trainSeconds, train_samples_per_second: result.samplesPerSecond,
+      train_steps_per_second: (state.globalStep - result.resumedFromStep) / result.trainSeconds, total_flos: 0,
+    };
+    state.logHistory.push(summary);
     if (needsEval) {
-      result.final = await evaluate(trainer, new BatchIterator(input.eval as TokenizedExample[], { batchSize: args.perDeviceEvalBatchSize, padTokenId }));
+      result.final = await evaluate(trainer, evalBatches());
     }
     return result;
   } finally {

@@ -58,6 +58,8 @@ export function modelCard(card: ModelCardInput): string {
     `- max_grad_norm: ${args.maxGradNorm}`,
     `- mixed_precision_training: ${args.amp === 'off' ? 'none (fp32)' : `${args.amp} autocast`}`,
     `- max_seq_length: ${args.maxSeqLength}`,
+    ...(args.earlyStoppingPatience > 0 ? [`- early_stopping_patience: ${args.earlyStoppingPatience} (threshold ${args.earlyStoppingThreshold})`] : []),
+    ...runLines(result),
     '',
     '### Training results',
     '',
@@ -73,6 +75,14 @@ export function modelCard(card: ModelCardInput): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** How the run went, when it was not one uninterrupted pass. */
+function runLines(result: TrainResult): string[] {
+  const lines: string[] = [];
+  if (result.resumedFromStep > 0) lines.push(`- resumed from a checkpoint at step ${result.resumedFromStep}`);
+  if (result.earlyStopped) lines.push(`- stopped early at step ${result.globalStep} of ${result.totalSteps} (no improvement)`);
+  return lines;
 }
 
 function guardLines(args: TrainingArguments, result: TrainResult): string[] {

@@ -1,0 +1,152 @@
+// checkpoint-<step>/ folders: everything a run needs to continue exactly where it stopped.
+//
+//   config.json, model.safetensors   the weights, loadable by HF's from_pretrained
+//   optimizer.safetensors            AdamW moments and step counts, the fp16 loss scaler
+//   rng_state.json                   dropout's generators (CPU, each CUDA device), base64
+//   resume_state.json                the loop's position: epoch and batch in it, schedule step and
+//                                    LR multipliers, loss sums, guard and early-stopping state,
+//                                    the best evaluation, the log so far
+//   trainer_state.json               HF's TrainerState (ts/train/trainer-state.ts)
+//   training_args.json               the run's arguments, HF names
+//   best/                            the best evaluation's weights (and optimizer state, for the
+//                                    collapse guard) when that is not this step's own
+//   tokenizer files                  when the run has a tokenizer folder, as HF's Trainer saves them
+//
+// A folder is built as a hidden sibling and renamed into place, so a crash mid-write leaves no
+// checkpoint-<step>/ that lies. save_total_limit keeps the newest ones; each is self-contained.
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { AlbertTrainerError } from '../errors';
+import { TOKENIZER_FILES } from './output';
+
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+export const RESUME_STATE_FORMAT = 1;
+const CHECKPOINT_NAME = /^checkpoint-(\d+)$/;
+
+export const CHECKPOINT_FILES = {
+  weights: 'model.safetensors',
+  config: 'config.json',
+  optimizer: 'optimizer.safetensors',
+  rng: 'rng_state.json',
+  resume: 'resume_state.json',
+  trainerState: 'trainer_state.json',
+  trainingArgs: 'training_args.json',
+  bestDir: 'best',
+} as const;
+
+/** What the loop hands over to be written; it writes the native parts itself into `dir`. */
+export interface CheckpointWriter {
+  /** Writes config.json + model.safetensors, optimizer.safetensors and best/ into `dir`. */
+  writeNative(dir: string): Promise<void>;
+  rngState: unknown;
+  resumeState: unknown;
+  trainerState: unknown;
+  trainingArgs: unknown;
+  tokenizerDir?: string;
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function checkpointPath(outputDir: string, step: number): string {
+  return path.join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
+}
+
+/** Writes checkpoint-<step>/ under `outputDir` atomically; an existing one for that step is replaced. */
+export async function writeCheckpoint(outputDir: string, step: number, writer: CheckpointWriter): Promise<string> {
+  const target = checkpointPath(outputDir, step);
+  let staging: string | undefined;
+  try {
+    await fs.mkdir(outputDir, { recursive: true });
+    staging = await fs.mkdtemp(path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.tmp-`));
+    await writer.writeNative(staging);
+    await fs.writeFile(path.join(staging, CHECKPOINT_FILES.rng), json(writer.rngState));
+    await fs.writeFile(path.join(staging, CHECKPOINT_FILES.resume), json(writer.resumeState));
+    await fs.writeFile(path.join(staging, CHECKPOINT_FILES.trainerState), json(writer.trainerState));
+    await fs.writeFile(path.join(staging, CHECKPOINT_FILES.trainingArgs), json(writer.trainingArgs));
+    if (writer.tokenizerDir) {
+      for (const file of TOKENIZER_FILES) {
+        await fs.copyFile(path.join(writer.tokenizerDir, file), path.join(staging, file)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      }
+    }
+    await fs.rm(target, { recursive: true, force: true });
+    await fs.rename(staging, target);
+    return target;
+  } catch (error) {
+    if (staging) await fs.rm(staging, { recursive: true, force: true });
+    if (error instanceof AlbertTrainerError) throw error;
+    throw new AlbertTrainerError('ERR_IO', `${target}: cannot write the checkpoint (${(error as Error).message})`);
+  }
+}
+
+/** The checkpoint-<step>/ folders in `outputDir`, oldest first. */
+export async function listCheckpoints(outputDir: string): Promise<Array<{ step: number; dir: string }>> {
+  const entries = await fs.readdir(outputDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isDirectory() && CHECKPOINT_NAME.test(entry.name))
+    .map((entry) => ({ step: Number(CHECKPOINT_NAME.exec(entry.name)?.[1]), dir: path.join(outputDir, entry.name) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** HF's save_total_limit: deletes all but the newest `limit` checkpoints (0: keep all). */
+export async function rotateCheckpoints(outputDir: string, limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  const all = await listCheckpoints(outputDir);
+  const doomed = all.slice(0, Math.max(0, all.length - limit)).map((c) => c.dir);
+  for (const dir of doomed) await fs.rm(dir, { recursive: true, force: true });
+  return doomed;
+}
+
+/**
+ * `--resume-from-checkpoint`: a checkpoint folder, or `last` / `true` for the newest one in the
+ * output directory (HF's resume_from_checkpoint=True).
+ */
+export async function findCheckpoint(spec: string, outputDir: string): Promise<string> {
+  if (spec === 'last' || spec === 'true') {
+    const all = await listCheckpoints(outputDir);
+    if (all.length === 0) throw new AlbertTrainerError('ERR_ARGUMENT', `--resume-from-checkpoint ${spec}: no checkpoint-<step> folder in ${outputDir}`);
+    return all[all.length - 1].dir;
+  }
+  const stat = await fs.stat(spec).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new AlbertTrainerError('ERR_ARGUMENT', `--resume-from-checkpoint ${spec}: not a folder`);
+  return spec;
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  weightsFile: string;
+  optimizerFile: string;
+  rngState: unknown;
+  resumeState: Record<string, unknown>;
+}
+
+/** Reads and checks a checkpoint folder's files; each missing or malformed one is an ERR_CHECKPOINT naming it. */
+export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const file = (name: string) => path.join(dir, name);
+  for (const name of [CHECKPOINT_FILES.weights, CHECKPOINT_FILES.optimizer, CHECKPOINT_FILES.rng, CHECKPOINT_FILES.resume]) {
+    const stat = await fs.stat(file(name)).catch(() => undefined);
+    if (!stat?.isFile()) throw new AlbertTrainerError('ERR_CHECKPOINT', `${file(name)}: missing; ${dir} is not a complete albert-trainer checkpoint`);
+  }
+  const readJson = async (name: string) => {
+    const text = await fs.readFile(file(name), 'utf8');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new AlbertTrainerError('ERR_CHECKPOINT', `${file(name)}: not valid JSON (${(error as Error).message})`);
+    }
+  };
+  const resumeState = await readJson(CHECKPOINT_FILES.resume);
+  if (typeof resumeState !== 'object' || resumeState === null || (resumeState as { format?: unknown }).format !== RESUME_STATE_FORMAT) {
+    throw new AlbertTrainerError('ERR_CHECKPOINT', `${file(CHECKPOINT_FILES.resume)}: expected an object with "format": ${RESUME_STATE_FORMAT}`);
+  }
+  return {
+    dir,
+    weightsFile: file(CHECKPOINT_FILES.weights),
+    optimizerFile: file(CHECKPOINT_FILES.optimizer),
+    rngState: await readJson(CHECKPOINT_FILES.rng),
+    resumeState: resumeState as Record<string, unknown>,
+  };
+}

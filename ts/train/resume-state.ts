@@ -1,0 +1,112 @@
+// resume_state.json: where the training loop stands, so that a resumed run continues with
+// the same batches, learning rates, dropout masks (rng_state.json) and log as one that never
+// stopped. The run's identity (data size, batch size, seed, order options, total steps) is
+// stored too: resuming with other values would silently train on another order, so it is an
+// error naming the field.
+import { AlbertTrainerError } from '../errors';
+import type { TrainingArguments } from './arguments';
+import type { CollapseGuardState } from './collapse-guard';
+import type { EvalLogEntry, GuardEntry, LogEntry } from './loop';
+import { RESUME_STATE_FORMAT } from './checkpoint';
+import type { LrMultiplier } from './schedule';
+
+/** The loop's mutable state between two steps. */
+export interface LoopState {
+  globalStep: number;
+  /** Optimizer steps taken (fp16 skips not counted): the schedule's position. */
+  scheduleStep: number;
+  /** The epoch in progress, 0-based, and how many of its batches are done. */
+  epoch: number;
+  batchInEpoch: number;
+  samples: number;
+  /** Sum of all step losses (the run's train_loss at the end). */
+  trainLossSum: number;
+  logLossSum: number;
+  logSteps: number;
+  logGradNorm: number;
+  evalLossSum: number;
+  evalSteps: number;
+  lrMultipliers: LrMultiplier[];
+  guard: CollapseGuardState | null;
+  /** Evaluations in a row without improvement (early stopping). */
+  evaluationsWithoutImprovement: number;
+  logHistory: LogEntry[];
+  evaluations: EvalLogEntry[];
+  guardEvents: GuardEntry[];
+  best: EvalLogEntry | null;
+}
+
+/** What must be the same for a resume to continue the same run. */
+export interface RunIdentity {
+  train_examples: number;
+  per_device_train_batch_size: number;
+  total_steps: number;
+  seed: number;
+  shuffle: boolean;
+  group_by_length: boolean;
+}
+
+export function runIdentity(args: TrainingArguments, trainExamples: number, totalSteps: number): RunIdentity {
+  return {
+    train_examples: trainExamples, per_device_train_batch_size: args.perDeviceTrainBatchSize, total_steps: totalSteps,
+    seed: args.seed, shuffle: args.shuffle, group_by_length: args.groupByLength,
+  };
+}
+
+export interface ResumeState {
+  format: typeof RESUME_STATE_FORMAT;
+  run: RunIdentity;
+  /** Whether best/ (or this checkpoint's own files, when best.step is its step) hold the best weights. */
+  hasBestFiles: boolean;
+  state: LoopState;
+}
+
+// JSON has no NaN/Infinity: a logged value that is not finite (a NaN train_loss before any step)
+// goes out as null and comes back as NaN.
+export function resumeStateToJson(resume: ResumeState): unknown {
+  return JSON.parse(JSON.stringify(resume, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value)));
+}
+
+const NUMBER_FIELDS: Array<keyof LoopState> = ['globalStep', 'scheduleStep', 'epoch', 'batchInEpoch', 'samples', 'trainLossSum', 'logLossSum', 'logSteps',
+  'logGradNorm', 'evalLossSum', 'evalSteps', 'evaluationsWithoutImprovement'];
+
+/** Checks a parsed resume_state.json against this run; every mismatch names the field. */
+export function parseResumeState(value: Record<string, unknown>, file: string, expected: RunIdentity): ResumeState {
+  const bad = (what: string) => new AlbertTrainerError('ERR_CHECKPOINT', `${file}: ${what}`);
+  const run = value.run as Record<string, unknown> | undefined;
+  const state = value.state as Record<string, unknown> | undefined;
+  if (!run || typeof run !== 'object' || !state || typeof state !== 'object' || typeof value.hasBestFiles !== 'boolean') {
+    throw bad('expected { format, run, hasBestFiles, state }');
+  }
+  for (const [key, want] of Object.entries(expected) as Array<[keyof RunIdentity, unknown]>) {
+    if (run[key] !== want) {
+      throw bad(`the checkpoint was written by a run with ${key} ${JSON.stringify(run[key])}, this run has ${JSON.stringify(want)}; ` +
+        'resume with the same data and arguments');
+    }
+  }
+  for (const field of NUMBER_FIELDS) {
+    const v = state[field];
+    if (field === 'trainLossSum' || field === 'logLossSum' || field === 'evalLossSum' || field === 'logGradNorm') {
+      if (v !== null && typeof v !== 'number') throw bad(`state.${field} must be a number`);
+      if (v === null) state[field] = Number.NaN;
+    } else if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw bad(`state.${field} must be a non-negative integer`);
+    }
+  }
+  for (const field of ['lrMultipliers', 'logHistory', 'evaluations', 'guardEvents'] as const) {
+    if (!Array.isArray(state[field])) throw bad(`state.${field} must be an array`);
+  }
+  const guard = state.guard as Record<string, unknown> | null;
+  if (guard !== null && (typeof guard !== 'object' || typeof guard.healthy !== 'boolean' || typeof guard.recoveries !== 'number')) {
+    throw bad('state.guard must be null or { bestLoggedLoss, healthy, recoveries }');
+  }
+  const best = state.best as EvalLogEntry | null;
+  if (best !== null && (typeof best !== 'object' || typeof best.step !== 'number' || typeof best.eval_accuracy !== 'number')) {
+    throw bad('state.best must be null or an evaluation entry');
+  }
+  const loop = state as unknown as LoopState;
+  if (loop.globalStep > expected.total_steps) throw bad(`state.globalStep ${loop.globalStep} is past the run's ${expected.total_steps} steps`);
+  // Log entries: NaN back where JSON had null.
+  for (const entry of [...loop.evaluations, ...(best ? [best] : [])]) if (entry.train_loss === null) entry.train_loss = Number.NaN;
+  return { format: RESUME_STATE_FORMAT, run: run as unknown as RunIdentity, hasBestFiles: value.hasBestFiles, state: loop };
+}
