@@ -224,3 +224,14 @@ describe('checkpoints that do not fit', () => {
     await expectError(() => run({ args: args(), resumeFromCheckpoint: rngBad }), 'ERR_CHECKPOINT', /CPU RNG state has 5 bytes/);
   });
 });
+
+describe('the model handed back', () => {
+  test('load_best_model_at_end: the best evaluation\'s weights even when training went on after it', async () => {
+    const { result } = await run({ args: args({ maxSteps: 8, evalSteps: 5 }) }); // one evaluation, at step 5
+    expect(result.evaluations.map((e) => e.step)).toEqual([5]);
+    expect(result.final?.loss).toBe(result.evaluations[0].eval_loss);
+    expect(result.final?.accuracy).toBe(result.evaluations[0].eval_accuracy);
+    const last = await run({ args: args({ maxSteps: 8, evalSteps: 5, loadBestModelAtEnd: false }) });
+    expect(last.result.final?.loss).not.toBe(result.evaluations[0].eval_loss); // step 8's weights score otherwise
+  });
+});

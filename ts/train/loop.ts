@@ -217,8 +217,14 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const evalByLength = input.eval ? [...input.eval].map((e, i) => ({ e, i })).sort((a, b) => b.e.inputIds.length - a.e.inputIds.length || a.i - b.i).map(({ e }) => e) : [];
   const evalBatches = () => new BatchIterator(evalByLength, { batchSize: args.perDeviceEvalBatchSize, padTokenId });
 
+  // The full results (confusion matrix included) of the last and the best evaluations, so the
+  // model handed back is not evaluated twice when one of them already scored these weights.
+  let lastEvaluation: { step: number; evaluation: EvaluationResult } | undefined;
+  let bestEvaluation: EvaluationResult | undefined;
+
   const runEvaluation = async (epoch: number) => {
     const evaluation = await evaluate(trainer, evalBatches());
+    lastEvaluation = { step: state.globalStep, evaluation };
     const entry: EvalLogEntry = {
       step: state.globalStep, epoch, eval_loss: evaluation.loss, eval_accuracy: evaluation.accuracy,
       eval_macro_f1: evaluation.macroF1, eval_samples: evaluation.examples, train_loss: state.evalSteps ? state.evalLossSum / state.evalSteps : Number.NaN,
@@ -233,6 +239,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     state.evaluationsWithoutImprovement = improved ? 0 : state.evaluationsWithoutImprovement + 1;
     if (!state.best || metricOf(entry, args.metricForBestModel) > metricOf(state.best, args.metricForBestModel)) {
       state.best = entry;
+      bestEvaluation = evaluation;
       if (keepsBest) {
         await model.saveWeights(bestFile);
         if (guard) await trainer.saveState(bestStateFile);
@@ -364,8 +371,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
       if (input.checkpoints && lastSavedStep !== state.globalStep) await saveCheckpoint();
       return result;
     }
-    if (args.loadBestModelAtEnd && state.best && hasBestFiles && state.best.step !== state.evaluations[state.evaluations.length - 1]?.step) {
+    const lastEvaluated = lastEvaluation && lastEvaluation.step === state.globalStep && state.guardEvents.every((g) => g.step !== state.globalStep);
+    let handedBack = lastEvaluated ? lastEvaluation?.evaluation : undefined;
+    if (args.loadBestModelAtEnd && state.best && hasBestFiles && state.best.step !== state.globalStep) {
       await model.loadWeights(bestFile);
+      handedBack = bestEvaluation;
     }
     const summary: TrainSummaryEntry = {
       step: state.globalStep, epoch: state.globalStep / stepsPerEpoch, train_loss: state.trainLossSum / Math.max(1, state.globalStep),
@@ -374,7 +384,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     };
     state.logHistory.push(summary);
     if (needsEval) {
-      result.final = await evaluate(trainer, evalBatches());
+      result.final = handedBack ?? (await evaluate(trainer, evalBatches()));
     }
     return result;
   } finally {
