@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a GPU machine that has a CUDA torch but no node (../shared/device/README.md): builds the
 # addon with plain cmake against that machine's CUDA libtorch, checks the native core on CUDA
-# against the CPU (benchmarks/gpu/core_check.js), then times one training step against HF
+# against the CPU (benchmarks/gpu/core_check.js) and the hand-written CUDA kernels against a
+# host reference (benchmarks/gpu/kernel_check.cu), then times one training step against HF
 # transformers eager on the same GPU (benchmarks/step.ts --device cuda). Prepare here first:
 #   npm run build && npx tsc -p benchmarks/tsconfig.json && ../shared/device/pack-node.sh \
 #     && mkdir -p .device/data && cp -r ../shared/data/albert-configs .device/data/
@@ -12,6 +13,12 @@ mkdir -p "$OUT"
 . .device/unpack.sh
 export ALBERT_TRAINER_DATA="$PWD/.device/data" ALBERT_TRAINER_PYTHON="$(command -v python3)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+# The hand-written CUDA kernels against a double-precision host reference (nvcc alone, no torch).
+mkdir -p build-gpu
+if ${CUDACXX:-nvcc} -std=c++17 -O2 -gencode arch=compute_90,code=sm_90 -Inative -o build-gpu/kernel_check \
+    native/kernels/cuda/*.cu benchmarks/gpu/kernel_check.cu >"$OUT/kernel_check.log" 2>&1; then
+  build-gpu/kernel_check 2>&1 | tee -a "$OUT/kernel_check.log"; kernels=${PIPESTATUS[0]}
+else tail -40 "$OUT/kernel_check.log"; kernels=1; fi
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 SECONDS=0
 cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DTORCH_CUDA_ARCH_LIST=9.0 >"$OUT/cmake.log" 2>&1 \
@@ -24,4 +31,5 @@ check=${PIPESTATUS[0]}
 node build/bench/benchmarks/step.js --device cuda --configs small,large --amps off,bf16 --steps 10 --rounds 3 \
   --warmup 3 --seq-len 34 2>&1 | tee "$OUT/bench.log"
 cp benchmarks/results/step-*.json "$OUT/" 2>/dev/null
-exit "$check"
+[ "$check" -ne 0 ] && exit "$check"
+exit "$kernels"
