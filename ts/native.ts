@@ -127,8 +127,8 @@ export interface NativeBinding {
   manualSeed(seed: number): void;
   /** The dropout generators' states (CPU, and one per CUDA device), for checkpoints. */
   getRngState(): NativeRngState;
-  /** Restores getRngState's value; a state of the wrong size is an ERR_CHECKPOINT and sets nothing. */
-  setRngState(state: NativeRngState): void;
+  /** Restores getRngState's value (CPU, and the CUDA devices both have); returns the CUDA states set. A state of the wrong size is an ERR_CHECKPOINT and sets nothing. */
+  setRngState(state: NativeRngState): number;
 }
 
 export interface NativeRngState {

@@ -15,12 +15,16 @@ export function getRngState(): RngState {
   return native().getRngState();
 }
 
-/** Restores getRngState's value; a state from another libtorch or device count is an ERR_CHECKPOINT. */
-export function setRngState(state: RngState): void {
+/**
+ * Restores getRngState's value: the CPU generator, and the CUDA devices present both in the
+ * state and on this machine (returns how many CUDA states were set). A state from another
+ * libtorch (another size) is an ERR_CHECKPOINT and sets nothing.
+ */
+export function setRngState(state: RngState): number {
   if (!state || !Buffer.isBuffer(state.cpu) || !Array.isArray(state.cuda) || !state.cuda.every((b) => Buffer.isBuffer(b))) {
     throw new AlbertTrainerError('ERR_INPUT', 'an RNG state is { cpu: Buffer, cuda: Buffer[] }');
   }
-  native().setRngState(state);
+  return native().setRngState(state);
 }
 
 /** The state as JSON-safe base64 strings, for rng_state.json in a checkpoint. */

@@ -30,7 +30,8 @@ export interface ResolvedModel {
 }
 
 export interface ResolvedDataset {
-  trainFile: string;
+  /** Always there when resolveDataset was asked for 'train'. */
+  trainFile?: string;
   evalFile?: string;
   name: string;
   /** The hub commit, where the dataset came from the hub cache or a download. */
@@ -92,14 +93,15 @@ function datasetFiles(dir: string): { trainFile?: string; evalFile?: string } {
   return { trainFile: inDir(splitFile('train', has)), evalFile: inDir(splitFile('validation', has) ?? splitFile('test', has)) };
 }
 
-export async function resolveDataset(name: string): Promise<ResolvedDataset> {
+/** `needs`: which split the caller must have ('train' for training, 'eval' for `albert-train eval`). */
+export async function resolveDataset(name: string, needs: 'train' | 'eval' = 'train'): Promise<ResolvedDataset> {
   const isSubj = name === 'subj' || name === 'SetFit/subj';
   const candidates = [name];
   if (isSubj) candidates.push(path.join(dataFolder(), 'subj'));
   for (const dir of candidates) {
     if (!isDirectory(dir)) continue;
     const { trainFile, evalFile } = datasetFiles(dir);
-    if (!trainFile) throw new AlbertTrainerError('ERR_IO', `--dataset ${dir}: no train.jsonl, train.csv or train.tsv in it`);
+    if (!trainFile && needs === 'train') throw new AlbertTrainerError('ERR_IO', `--dataset ${dir}: no train.jsonl, train.csv or train.tsv in it`);
     return { trainFile, evalFile, name: isSubj ? 'SetFit/subj' : path.basename(path.resolve(dir)) };
   }
   const looked = candidates.map((c) => path.resolve(c));
@@ -107,6 +109,6 @@ export async function resolveDataset(name: string): Promise<ResolvedDataset> {
   const snapshot = await fromHub('--dataset', name, hubName, 'dataset');
   if (snapshot?.dir === undefined) throw notFound('--dataset', name, [...looked, ...(snapshot?.looked ?? [])]);
   const { trainFile, evalFile } = datasetFiles(snapshot.dir);
-  if (!trainFile) throw new AlbertTrainerError('ERR_IO', `--dataset ${name}: no train file in ${snapshot.dir}`);
+  if (!trainFile && needs === 'train') throw new AlbertTrainerError('ERR_IO', `--dataset ${name}: no train file in ${snapshot.dir}`);
   return { trainFile, evalFile, name: repoId(hubName), commit: snapshot.commit };
 }

@@ -74,8 +74,7 @@ Napi::Value set_rng_state(const Napi::CallbackInfo& call) {
     if (!in.Get("cuda").IsArray()) fail(codes::kInput, "setRngState expects cuda to be an array of Buffers");
     Napi::Array cuda = in.Get("cuda").As<Napi::Array>();
     for (uint32_t i = 0; i < cuda.Length(); ++i) state.cuda.push_back(bytes(cuda.Get(i), "cuda[" + std::to_string(i) + "]"));
-    train::set_rng_state(state);
-    return call.Env().Undefined();
+    return Napi::Number::New(call.Env(), static_cast<double>(train::set_rng_state(state)));
   });
 }
 

@@ -4,6 +4,7 @@
 #include "common/torch.h"
 
 #include <ATen/Context.h>
+#include <algorithm>
 #include <mutex>
 
 namespace albert::train {
@@ -38,12 +39,8 @@ RngState get_rng_state() {
   return out;
 }
 
-void set_rng_state(const RngState& state) {
-  const int64_t devices = cuda_devices();
-  if (static_cast<int64_t>(state.cuda.size()) != devices) {
-    fail(codes::kCheckpoint, "the RNG state holds " + std::to_string(state.cuda.size()) + " CUDA generator states but this machine has " +
-                                 std::to_string(devices) + " CUDA devices");
-  }
+int64_t set_rng_state(const RngState& state) {
+  const int64_t devices = std::min<int64_t>(cuda_devices(), static_cast<int64_t>(state.cuda.size()));
   // 1. Check every size first against the current states, so a bad state sets nothing.
   if (state.cpu.size() != state_of(at::Device(at::kCPU)).size()) {
     fail(codes::kCheckpoint, "the CPU RNG state has " + std::to_string(state.cpu.size()) + " bytes, not the " +
@@ -64,6 +61,7 @@ void set_rng_state(const RngState& state) {
   };
   set(at::Device(at::kCPU), state.cpu);
   for (int64_t i = 0; i < devices; ++i) set(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(i)), state.cuda[i]);
+  return devices;
 }
 
 }  // namespace albert::train

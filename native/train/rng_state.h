@@ -15,8 +15,10 @@ struct RngState {
 
 RngState get_rng_state();
 
-// Throws ERR_CHECKPOINT when a state has the wrong size or the number of CUDA states differs
-// from the devices present; sets nothing in that case.
-void set_rng_state(const RngState& state);
+// Sets the CPU state and those of the CUDA devices present in both the state and this
+// machine (a checkpoint may move between machines, as HF's Trainer allows); returns how many
+// CUDA states were set. Throws ERR_CHECKPOINT when a state has the wrong size, and sets
+// nothing in that case.
+int64_t set_rng_state(const RngState& state);
 
 }  // namespace albert::train

@@ -113,6 +113,16 @@ describe('metrics equal HF transformers\'', () => {
     expect(fs.readdirSync(work).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
 
+  test('--dataset with a folder that holds only the test split', () => {
+    const testOnly = path.join(work, 'test-only');
+    fs.mkdirSync(testOnly);
+    fs.copyFileSync(path.join(dataDir, 'test.jsonl'), path.join(testOnly, 'test.jsonl'));
+    const run = cli(['eval', '--model', modelDir, '--dataset', testOnly, '--amp', 'off', '--log-format', 'jsonl']);
+    expect(run.stderr).not.toMatch(/ERR_/);
+    expect(run.status).toBe(0);
+    expectMatchesHf(JSON.parse(run.stdout.trim()) as EvalReport);
+  });
+
   test('label names through the model\'s label2id, another batch size, --log-format jsonl: one JSON line', () => {
     const run = cli(['eval', '--model', modelDir, '--eval-file', path.join(dataDir, 'test.jsonl'), '--label-column', 'label_text',
       '--per-device-eval-batch-size', '5', '--amp', 'off', '--log-format', 'jsonl']);

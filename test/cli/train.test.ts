@@ -114,6 +114,16 @@ describe('bad input: a message, a non-zero exit, no output directory', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('an output directory that cannot be written (its parent is a file) is refused before training', () => {
+    const file = path.join(work, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const out = path.join(file, 'out');
+    const run = cli(['train', '--model', modelDir, '--init', 'random', '--dataset', dataDir, '--output-dir', out, '--max-steps', '2']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`ERR_IO: ${out}: cannot (use as the output directory|create its parent folder) \\(ENOTDIR`));
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
   test('an output directory that is not empty is refused before training and left as it was', () => {
     const out = path.join(work, 'taken');
     fs.mkdirSync(out);

@@ -250,7 +250,7 @@ describe('resolveDataset', () => {
     const resolved = await resolveDataset('org/data');
     const snapshot = path.join(cache, 'datasets--org--data', 'snapshots', MAIN);
     expect(resolved).toEqual({ trainFile: path.join(snapshot, 'train.jsonl'), evalFile: path.join(snapshot, 'test.jsonl'), name: 'org/data', commit: MAIN });
-    expect(fs.readFileSync(resolved.trainFile, 'utf8')).toBe('{"text":"a","label":0}\n');
+    expect(fs.readFileSync(resolved.trainFile as string, 'utf8')).toBe('{"text":"a","label":0}\n');
     expect(hub.requests.map((r) => r.url)).toEqual([
       '/api/datasets/org/data/revision/main', `/datasets/org/data/resolve/${MAIN}/test.jsonl`, `/datasets/org/data/resolve/${MAIN}/train.jsonl`]);
     expect(fs.readFileSync(path.join(cache, 'datasets--org--data', 'refs', 'main'), 'utf8')).toBe(MAIN);

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { TokenizedExample } from '../../ts/data/batching';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { type TrainingArguments, trainingArguments } from '../../ts/train/arguments';
-import { CHECKPOINT_FILES, listCheckpoints } from '../../ts/train/checkpoint';
+import { CHECKPOINT_FILES, listCheckpoints, rotateCheckpoints } from '../../ts/train/checkpoint';
 import { type TrainEvent, type TrainInput, type TrainResult, train } from '../../ts/train/loop';
 import { expectError, removeTempDirs, rng, snapshot, tempDir, tinyConfig } from '../helpers/fixtures';
 
@@ -150,10 +150,27 @@ describe('resume', () => {
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]); // no staging left behind
   });
 
-  test('save_total_limit keeps the newest checkpoints', async () => {
+  test('save_total_limit keeps the newest checkpoints, and the best evaluation\'s (as HF keeps best_model_checkpoint)', async () => {
     const dir = tempDir('limit');
-    await run({ args: args({ maxSteps: 12, saveSteps: 2, saveTotalLimit: 2 }), checkpoints: { dir } });
-    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([10, 12]);
+    const { result } = await run({ args: args({ maxSteps: 12, saveSteps: 2, evalSteps: 2, saveTotalLimit: 2 }), checkpoints: { dir } });
+    const best = result.best?.step as number;
+    // Two kept: the newest, and the best one in place of the next newest when it is older (HF moves it there).
+    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual(best >= 10 ? [10, 12] : [best, 12]);
+  });
+
+  test('rotation never deletes the checkpoint just written or the best one, even when newer folders exist', async () => {
+    const dir = tempDir('rotate');
+    for (const step of [2, 4, 6, 7]) fs.mkdirSync(path.join(dir, `checkpoint-${step}`));
+    expect((await rotateCheckpoints(dir, 1, [5, 2])).map((d) => path.basename(d))).toEqual(['checkpoint-4', 'checkpoint-6', 'checkpoint-7']);
+    fs.mkdirSync(path.join(dir, 'checkpoint-5'));
+    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([2, 5]);
+    expect(await rotateCheckpoints(dir, 0, [])).toEqual([]);
+  });
+
+  test('with save_strategy steps, the last step is saved too (HF\'s DefaultFlowCallback)', async () => {
+    const dir = tempDir('last-step');
+    await run({ args: args({ maxSteps: 10, saveSteps: 4 }), checkpoints: { dir } });
+    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([4, 8, 10]);
   });
 });
 
@@ -202,11 +219,35 @@ describe('checkpoints that do not fit', () => {
     await expectError(() => run({ args: args({ groupByLength: false }), resumeFromCheckpoint: checkpoint }), 'ERR_CHECKPOINT', /group_by_length true, this run has false/);
   });
 
+  test('another collapse-guard or load-best setting (they decide which best files exist)', async () => {
+    await expectError(() => run({ args: args({ collapseGuard: false }), resumeFromCheckpoint: checkpoint }), 'ERR_CHECKPOINT', /collapse_guard true, this run has false/);
+    await expectError(() => run({ args: args({ loadBestModelAtEnd: false }), resumeFromCheckpoint: checkpoint }), 'ERR_CHECKPOINT', /load_best_model_at_end true, this run has false/);
+  });
+
+  test('RNG states for more CUDA devices than this machine has: a warning, and the run resumes', async () => {
+    const moved = copy();
+    const rng = JSON.parse(fs.readFileSync(path.join(moved, CHECKPOINT_FILES.rng), 'utf8'));
+    rng.cuda = [Buffer.alloc(16).toString('base64')];
+    fs.writeFileSync(path.join(moved, CHECKPOINT_FILES.rng), JSON.stringify(rng));
+    const warnings: string[] = [];
+    const model = AlbertForSequenceClassification.fromConfig(CONFIG, { seed: 7 });
+    try {
+      const result = await train({ model, train: TRAIN, eval: EVAL, padTokenId: 0, args: args(), resumeFromCheckpoint: moved,
+        onEvent: (event) => {
+          if (event.type === 'warning') warnings.push(event.message);
+        } });
+      expect(result.globalStep).toBe(21);
+      expect(warnings).toEqual([expect.stringMatching(/rng_state\.json: holds 1 CUDA generator states, this machine uses 0; /)]);
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('a checkpoint of another config', async () => {
     const model = AlbertForSequenceClassification.fromConfig({ ...CONFIG, hidden_size: 32 }, { seed: 7 });
     try {
       await expectError(() => train({ model, train: TRAIN, eval: EVAL, padTokenId: 0, args: args(), resumeFromCheckpoint: checkpoint }),
-        'ERR_CHECKPOINT', /safetensors: does not fit this model .*another config/);
+        'ERR_CHECKPOINT', /optimizer\.safetensors: .* has shape \[16, 8\] but the model's parameter has \[32, 8\]; is .*checkpoint-4 a checkpoint of another model config\?$/);
     } finally {
       model.dispose();
     }
@@ -221,7 +262,7 @@ describe('checkpoints that do not fit', () => {
     await expectError(() => run({ args: args(), resumeFromCheckpoint: broken }), 'ERR_CHECKPOINT', /resume_state\.json: not valid JSON/);
     const rngBad = copy();
     fs.writeFileSync(path.join(rngBad, CHECKPOINT_FILES.rng), JSON.stringify({ cpu: Buffer.from('short').toString('base64'), cuda: [] }));
-    await expectError(() => run({ args: args(), resumeFromCheckpoint: rngBad }), 'ERR_CHECKPOINT', /CPU RNG state has 5 bytes/);
+    await expectError(() => run({ args: args(), resumeFromCheckpoint: rngBad }), 'ERR_CHECKPOINT', /rng_state\.json: the CPU RNG state has 5 bytes/);
   });
 });
 

@@ -76,7 +76,7 @@ export async function runEval(flags: EvalFlags): Promise<void> {
   let evalFile = flags['eval-file'];
   if (evalFile === undefined) {
     if (flags.dataset === undefined) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --eval-file');
-    const resolved = await resolveDataset(flags.dataset);
+    const resolved = await resolveDataset(flags.dataset, 'eval');
     if (resolved.evalFile === undefined) {
       throw new AlbertTrainerError('ERR_ARGUMENT', `--dataset ${flags.dataset}: no validation or test file (validation.jsonl, test.jsonl, .csv, .tsv) in it; pass --eval-file`);
     }

@@ -21,9 +21,9 @@ import { SCHEDULER_TYPES } from '../train/schedule';
 
 export function trainOptions(y: Argv) {
   return y
-    .option('model', { type: 'string', demandOption: true, describe: 'an HF model folder, or a preset: albert-base-v2, albert-large-v2, albert-xlarge-v2, albert-xxlarge-v2' })
+    .option('model', { type: 'string', demandOption: true, describe: 'an HF model folder, a preset (albert-base-v2, albert-large-v2, albert-xlarge-v2, albert-xxlarge-v2), or an HF hub id (org/name[@rev]: the HF cache, else a download from $HF_ENDPOINT)' })
     .option('init', { choices: ['pretrained', 'random'] as const, default: 'pretrained' as const, describe: 'load the folder\'s weights, or train from the config\'s random init' })
-    .option('dataset', { type: 'string', describe: 'a folder with train.jsonl and validation.jsonl or test.jsonl (csv/tsv too), or "subj"' })
+    .option('dataset', { type: 'string', describe: 'a folder with train.jsonl and validation.jsonl or test.jsonl (csv/tsv too), "subj", or an HF hub dataset id' })
     .option('train-file', { type: 'string', describe: 'training file (jsonl, csv, tsv); instead of --dataset' })
     .option('eval-file', { type: 'string', describe: 'evaluation file' })
     .option('text-column', { type: 'string', default: 'text' })
@@ -123,7 +123,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   // 2. Data files, model, tokenizer: everything checked before the first step.
   if (!flags.dataset && !flags['train-file']) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --train-file');
   const resolvedData = flags.dataset ? await resolveDataset(flags.dataset) : { trainFile: flags['train-file'] as string, evalFile: undefined, name: path.basename(flags['train-file'] as string) };
-  const trainFile = flags['train-file'] ?? resolvedData.trainFile;
+  const trainFile = flags['train-file'] ?? (resolvedData.trainFile as string); // resolveDataset(name, 'train') has one or throws
   const evalFile = flags['eval-file'] ?? resolvedData.evalFile;
   const columns = { textColumn: flags['text-column'], labelColumn: flags['label-column'], ...(flags['text-pair-column'] ? { textPairColumn: flags['text-pair-column'] } : {}) };
   const trainData = readDataset(trainFile, columns);
@@ -185,6 +185,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     shouldStop: () => stopRequested,
     onEvent: (event) => {
       if (event.type === 'step') firstStep ??= event.step - 1;
+      if (event.type === 'warning') process.stderr.write(`${tty ? '\n' : ''}albert-train: warning: ${event.message}\n`);
       if (jsonl && event.type !== 'step') process.stdout.write(`${JSON.stringify(event)}\n`);
       else if (tty && event.type === 'step') process.stderr.write(progressLine(event, started, firstStep ?? 0));
       else if (event.type === 'guard') {
@@ -197,31 +198,38 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   });
 
   process.off('SIGINT', onSigint);
-  if (result.interrupted) {
-    model.dispose();
-    const again = process.argv.slice(2).filter((a, i, all) => a !== '--resume-from-checkpoint' && all[i - 1] !== '--resume-from-checkpoint' && !a.startsWith('--resume-from-checkpoint='));
-    const message = `albert-train: interrupted at step ${result.globalStep} of ${result.totalSteps}; saved ${result.lastCheckpoint}. ` +
-      `To continue: albert-train ${again.map(shellQuote).join(' ')} --resume-from-checkpoint ${shellQuote(result.lastCheckpoint as string)}`;
-    if (jsonl) process.stdout.write(`${JSON.stringify({ type: 'interrupted', step: result.globalStep, checkpoint: result.lastCheckpoint })}\n`);
-    process.stderr.write(`${tty ? '\n' : ''}${message}\n`);
-    process.exitCode = 130;
-    return;
-  }
-  if (result.earlyStopped && !jsonl) {
-    process.stderr.write(`${tty ? '\n' : ''}albert-train: early stopping at step ${result.globalStep}: ${args.earlyStoppingPatience} evaluations without improvement of ${args.metricForBestModel}\n`);
-  }
+  // From here the output directory is written (checkpoints move into it): Ctrl-C waits for it.
+  const whileWriting = () => process.stderr.write('albert-train: writing the output directory; it takes a moment\n');
+  process.on('SIGINT', whileWriting);
+  try {
+    if (result.interrupted) {
+      model.dispose();
+      const again = process.argv.slice(2).filter((a, i, all) => a !== '--resume-from-checkpoint' && all[i - 1] !== '--resume-from-checkpoint' && !a.startsWith('--resume-from-checkpoint='));
+      const message = `albert-train: interrupted at step ${result.globalStep} of ${result.totalSteps}; saved ${result.lastCheckpoint}. ` +
+        `To continue: albert-train ${again.map(shellQuote).join(' ')} --resume-from-checkpoint ${shellQuote(result.lastCheckpoint as string)}`;
+      if (jsonl) process.stdout.write(`${JSON.stringify({ type: 'interrupted', step: result.globalStep, checkpoint: result.lastCheckpoint })}\n`);
+      process.stderr.write(`${tty ? '\n' : ''}${message}\n`);
+      process.exitCode = 130;
+      return;
+    }
+    if (result.earlyStopped && !jsonl) {
+      process.stderr.write(`${tty ? '\n' : ''}albert-train: early stopping at step ${result.globalStep}: ${args.earlyStoppingPatience} evaluations without improvement of ${args.metricForBestModel}\n`);
+    }
 
-  // 4. The output directory, then the table.
-  const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': facts.tokenizersVersion };
-  const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions });
-  await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card });
-  model.dispose();
-  if (!jsonl) {
-    if (tty) process.stderr.write('\n');
-    if (result.evaluations.length) process.stdout.write(`${resultsTable(result.evaluations)}\n`);
-    const final = result.final ? `; final accuracy ${result.final.accuracy.toFixed(4)}${args.loadBestModelAtEnd && result.best ? ` (best, step ${result.best.step})` : ''}` : '';
-    process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s)${final}; saved to ${outputDir}\n`);
-  } else {
-    process.stdout.write(`${JSON.stringify({ type: 'done', output_dir: outputDir, global_step: result.globalStep, train_runtime: result.trainSeconds, final: result.final ? { eval_loss: result.final.loss, eval_accuracy: result.final.accuracy, eval_macro_f1: result.final.macroF1 } : null })}\n`);
+    // 4. The output directory, then the table.
+    const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': facts.tokenizersVersion };
+    const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions });
+    await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card });
+    model.dispose();
+    if (!jsonl) {
+      if (tty) process.stderr.write('\n');
+      if (result.evaluations.length) process.stdout.write(`${resultsTable(result.evaluations)}\n`);
+      const final = result.final ? `; final accuracy ${result.final.accuracy.toFixed(4)}${args.loadBestModelAtEnd && result.best ? ` (best, step ${result.best.step})` : ''}` : '';
+      process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s)${final}; saved to ${outputDir}\n`);
+    } else {
+      process.stdout.write(`${JSON.stringify({ type: 'done', output_dir: outputDir, global_step: result.globalStep, train_runtime: result.trainSeconds, final: result.final ? { eval_loss: result.final.loss, eval_accuracy: result.final.accuracy, eval_macro_f1: result.final.macroF1 } : null })}\n`);
+    }
+  } finally {
+    process.off('SIGINT', whileWriting);
   }
 }

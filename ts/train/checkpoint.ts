@@ -91,12 +91,21 @@ export async function listCheckpoints(outputDir: string): Promise<Array<{ step: 
     .sort((a, b) => a.step - b.step);
 }
 
-/** HF's save_total_limit: deletes all but the newest `limit` checkpoints (0: keep all). */
-export async function rotateCheckpoints(outputDir: string, limit: number): Promise<string[]> {
+/**
+ * HF's save_total_limit: deletes the oldest checkpoints until `limit` are left (0: keep all),
+ * never one of `keepSteps` (the one just written, the best evaluation's, as HF keeps
+ * best_model_checkpoint), so a limit of 1 can leave 2. Returns the folders deleted.
+ */
+export async function rotateCheckpoints(outputDir: string, limit: number, keepSteps: readonly number[] = []): Promise<string[]> {
   if (limit <= 0) return [];
   const all = await listCheckpoints(outputDir);
-  const doomed = all.slice(0, Math.max(0, all.length - limit)).map((c) => c.dir);
-  for (const dir of doomed) await fs.rm(dir, { recursive: true, force: true });
+  const deletable = all.filter((c) => !keepSteps.includes(c.step));
+  const doomed = deletable.slice(0, Math.max(0, Math.min(deletable.length, all.length - limit))).map((c) => c.dir);
+  for (const dir of doomed) {
+    await fs.rm(dir, { recursive: true, force: true }).catch((error: Error) => {
+      throw new AlbertTrainerError('ERR_IO', `${dir}: cannot delete this checkpoint for --save-total-limit ${limit} (${error.message})`);
+    });
+  }
   return doomed;
 }
 

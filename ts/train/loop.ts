@@ -70,7 +70,9 @@ export type TrainEvent =
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; samplesPerSecond: number }
   | ({ type: 'guard' } & GuardEntry)
   | ({ type: 'log' } & TrainLogEntry)
-  | ({ type: 'eval' } & EvalLogEntry);
+  | ({ type: 'eval' } & EvalLogEntry)
+  /** Something the run goes on with but the user should know (e.g. a resume on another machine). */
+  | { type: 'warning'; message: string };
 
 export interface TrainResult {
   globalStep: number;
@@ -209,7 +211,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     });
     lastSavedStep = state.globalStep;
     result.lastCheckpoint = dir;
-    await rotateCheckpoints(checkpoints.dir, args.saveTotalLimit);
+    await rotateCheckpoints(checkpoints.dir, args.saveTotalLimit, [state.globalStep, ...(state.best ? [state.best.step] : [])]);
   };
 
   // Evaluation batches of similar lengths (the metrics do not depend on the order; padding
@@ -266,25 +268,31 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const saveStrategyDue = (when: 'step' | 'epoch') => {
     if (!input.checkpoints) return false;
     if (when === 'epoch') return args.saveStrategy === 'epoch';
-    return args.saveStrategy === 'steps' && state.globalStep % args.saveSteps === 0;
+    // HF's DefaultFlowCallback: every saveSteps, and at the last step.
+    return args.saveStrategy === 'steps' && (state.globalStep % args.saveSteps === 0 || state.globalStep >= totalSteps);
   };
 
   try {
     // 4. Resuming: weights, optimizer and scaler, RNG, the best files; the loop state is `state`.
     if (resume && resumed) {
-      // Each of these checks everything before it changes anything; the model's weights go last,
-      // so a checkpoint that does not fit leaves the caller's model as it was.
-      setRngState(rngState as NonNullable<typeof rngState>);
-      await trainer.loadState(resume.optimizerFile).catch((error: Error) => {
-        throw new AlbertTrainerError('ERR_CHECKPOINT', `${resume.optimizerFile}: does not fit this model (${error.message}); is it a checkpoint of another config?`);
-      });
-      await model.loadWeights(resume.weightsFile).catch((error: Error) => {
-        throw new AlbertTrainerError('ERR_CHECKPOINT', `${resume.weightsFile}: does not fit this model (${error.message}); is it a checkpoint of another config?`);
-      });
+      // Each load checks everything before it changes anything, and the model's weights go
+      // last, so a checkpoint that does not fit leaves the caller's model as it was (the RNG
+      // state set first is reseeded by the next run anyway).
+      const rngFile = path.join(resume.dir, CHECKPOINT_FILES.rng);
+      const cudaStatesSet = inCheckpoint(rngFile, () => setRngState(rngState as NonNullable<typeof rngState>));
+      if (cudaStatesSet !== (rngState as NonNullable<typeof rngState>).cuda.length) {
+        emit({ type: 'warning', message: `${rngFile}: holds ${(rngState as NonNullable<typeof rngState>).cuda.length} CUDA generator states, ` +
+          `this machine uses ${cudaStatesSet}; the resumed run's dropout on the other devices will differ from an uninterrupted one` });
+      }
+      await trainer.loadState(resume.optimizerFile).catch((error: Error) => rethrowMisfit(error, resume.optimizerFile, resume.dir));
+      await model.loadWeights(resume.weightsFile).catch((error: Error) => rethrowMisfit(error, resume.weightsFile, resume.dir));
       if (resumed.hasBestFiles && state.best) {
         const from = fs.existsSync(path.join(resume.dir, CHECKPOINT_FILES.bestDir)) ? path.join(resume.dir, CHECKPOINT_FILES.bestDir) : resume.dir;
-        fs.copyFileSync(path.join(from, CHECKPOINT_FILES.weights), bestFile);
-        if (guard) fs.copyFileSync(path.join(from, CHECKPOINT_FILES.optimizer), bestStateFile);
+        for (const [name, target] of [[CHECKPOINT_FILES.weights, bestFile], ...(guard ? [[CHECKPOINT_FILES.optimizer, bestStateFile]] : [])]) {
+          const source = path.join(from, name);
+          if (!fs.existsSync(source)) throw new AlbertTrainerError('ERR_CHECKPOINT', `${source}: missing; the checkpoint's best evaluation (step ${state.best.step}) has no ${name}`);
+          fs.copyFileSync(source, target);
+        }
         hasBestFiles = true;
       }
       if (guard && state.guard) guard.restore(state.guard);
@@ -292,7 +300,9 @@ export async function train(input: TrainInput): Promise<TrainResult> {
       result.lastCheckpoint = resume.dir;
     }
 
-    let stop = false;
+    // A checkpoint written where patience ran out resumes to a stop, as HF's saved stop flag does.
+    let stop = resumed !== undefined && args.earlyStoppingPatience > 0 && state.evaluationsWithoutImprovement >= args.earlyStoppingPatience;
+    result.earlyStopped = stop;
     for (; state.epoch < epochs && !stop; state.epoch++, state.batchInEpoch = 0) {
       const batches = new BatchIterator(input.train as TokenizedExample[], {
         batchSize: args.perDeviceTrainBatchSize, padTokenId, shuffle: args.shuffle, seed: args.seed, epoch: state.epoch,
@@ -312,6 +322,12 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           }
           state.globalStep += 1;
           await recover(reason, state.globalStep / stepsPerEpoch);
+          if (saveStrategyDue('step')) await saveCheckpoint();
+          if (state.globalStep < totalSteps && input.shouldStop?.()) {
+            result.interrupted = true;
+            stop = true;
+            break;
+          }
           continue;
         }
         if (!step.skipped) state.scheduleStep += 1;
@@ -338,7 +354,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           stop = true;
           break;
         }
-        if (input.shouldStop?.()) {
+        if (state.globalStep < totalSteps && input.shouldStop?.()) { // after the last step, the run just finishes
           result.interrupted = true;
           stop = true;
           break;
@@ -356,7 +372,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         result.earlyStopped = true;
         break;
       }
-      if (input.shouldStop?.()) {
+      if (state.globalStep < totalSteps && input.shouldStop?.()) {
         result.interrupted = true;
         state.epoch += 1;
         state.batchInEpoch = 0;
@@ -398,4 +414,21 @@ function classShares(examples: readonly TokenizedExample[], numLabels: number): 
   const counts = new Array<number>(numLabels).fill(0);
   for (const example of examples) counts[example.label] += 1;
   return counts.map((count) => count / examples.length);
+}
+
+/** Runs `load`, turning its error into an ERR_CHECKPOINT that names `file` when it does not already. */
+function inCheckpoint<T>(file: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new AlbertTrainerError('ERR_CHECKPOINT', message.includes(file) ? message : `${file}: ${message}`);
+  }
+}
+
+/** A weights or optimizer file that does not fit the model (keys, shapes) suggests another config; other errors pass as they are. */
+function rethrowMisfit(error: Error, file: string, checkpointDir: string): never {
+  if ((error as Error & { code?: string }).code !== 'ERR_CHECKPOINT') throw error;
+  const message = error.message.includes(file) ? error.message : `${file}: ${error.message}`;
+  throw new AlbertTrainerError('ERR_CHECKPOINT', `${message}; is ${checkpointDir} a checkpoint of another model config?`);
 }

@@ -83,7 +83,16 @@ export async function writeOutputDirectory(out: OutputInput): Promise<void> {
   } catch (error) {
     // Checkpoints already moved go back first: a failed write must not lose them.
     if (moved.length > 0) await fs.mkdir(out.dir, { recursive: true }).catch(() => undefined);
-    for (const name of moved) await fs.rename(path.join(staging, name), path.join(out.dir, name)).catch(() => undefined);
+    let stranded = false;
+    for (const name of moved) {
+      await fs.rename(path.join(staging, name), path.join(out.dir, name)).catch(() => {
+        stranded = true;
+      });
+    }
+    if (stranded) {
+      throw new AlbertTrainerError('ERR_IO', `${out.dir}: cannot write the output directory (${(error as Error).message}); ` +
+        `its checkpoints could not be moved back and are in ${staging}`);
+    }
     await fs.rm(staging, { recursive: true, force: true });
     if (error instanceof AlbertTrainerError) throw error;
     throw new AlbertTrainerError('ERR_IO', `${out.dir}: cannot write the output directory (${(error as Error).message})`);

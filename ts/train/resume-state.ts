@@ -44,12 +44,16 @@ export interface RunIdentity {
   seed: number;
   shuffle: boolean;
   group_by_length: boolean;
+  /** Which best-state files the checkpoints carry depends on these two. */
+  load_best_model_at_end: boolean;
+  collapse_guard: boolean;
 }
 
 export function runIdentity(args: TrainingArguments, trainExamples: number, totalSteps: number): RunIdentity {
   return {
     train_examples: trainExamples, per_device_train_batch_size: args.perDeviceTrainBatchSize, total_steps: totalSteps,
     seed: args.seed, shuffle: args.shuffle, group_by_length: args.groupByLength,
+    load_best_model_at_end: args.loadBestModelAtEnd, collapse_guard: args.collapseGuard,
   };
 }
 
@@ -96,6 +100,12 @@ export function parseResumeState(value: Record<string, unknown>, file: string, e
   for (const field of ['lrMultipliers', 'logHistory', 'evaluations', 'guardEvents'] as const) {
     if (!Array.isArray(state[field])) throw bad(`state.${field} must be an array`);
   }
+  (state.lrMultipliers as unknown[]).forEach((m, i) => {
+    const { fromStep, factor } = (m ?? {}) as { fromStep?: unknown; factor?: unknown };
+    if (typeof fromStep !== 'number' || !Number.isInteger(fromStep) || fromStep < 0 || typeof factor !== 'number' || !(factor > 0)) {
+      throw bad(`state.lrMultipliers[${i}] must be { fromStep: integer >= 0, factor: number > 0 }`);
+    }
+  });
   const guard = state.guard as Record<string, unknown> | null;
   if (guard !== null && (typeof guard !== 'object' || typeof guard.healthy !== 'boolean' || typeof guard.recoveries !== 'number')) {
     throw bad('state.guard must be null or { bestLoggedLoss, healthy, recoveries }');
