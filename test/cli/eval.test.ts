@@ -9,6 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { EvalReport } from '../../ts/cli/eval-command';
 import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -17,17 +18,6 @@ let work: string;
 let modelDir: string;
 let dataDir: string;
 let hf: { eval: { loss: number; accuracy: number; confusion: number[][] }; predicted: number[] };
-
-interface EvalReport {
-  eval_loss: number;
-  eval_accuracy: number;
-  eval_macro_f1: number;
-  eval_confusion_matrix: number[][];
-  eval_labels: string[];
-  eval_samples: number;
-  eval_runtime: number;
-  eval_samples_per_second: number;
-}
 
 function cli(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], {
