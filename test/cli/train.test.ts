@@ -90,6 +90,34 @@ describe('a run', () => {
   });
 });
 
+describe('--config-overrides (HF run_mlm.py\'s): a preset\'s config, changed, from a random init', () => {
+  test('albert-base-v2 made small trains, and its config.json says so', () => {
+    const out = path.join(work, 'overrides');
+    const run = cli(['train', '--model', 'albert-base-v2', '--init', 'random', '--config-overrides',
+      'hidden_size=64,num_hidden_layers=1,num_attention_heads=2,intermediate_size=128,embedding_size=32,hidden_act=gelu',
+      '--dataset', dataDir, '--output-dir', out, '--max-steps', '2', '--eval-strategy', 'no', '--amp', 'off']);
+    expect(run.stderr).not.toMatch(/ERR_/);
+    expect(run.status).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ hidden_size: 64, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 128, embedding_size: 32,
+      hidden_act: 'gelu', vocab_size: 30000, max_position_embeddings: 512 });
+  });
+
+  test.each([
+    ['an unknown field', ['--config-overrides', 'hidden_sise=64'], /--config-overrides: hidden_sise is not an ALBERT config field/],
+    ['not key=value', ['--config-overrides', 'hidden_size'], /--config-overrides: "hidden_size" is not key=value/],
+    ['an inconsistent config', ['--config-overrides', 'hidden_size=65'], /ERR_CONFIG: .*with --config-overrides hidden_size=65/],
+    ['with pretrained weights', ['--config-overrides', 'hidden_size=64', '--init', 'pretrained'], /--config-overrides changes the architecture: it needs --init random/],
+  ])('%s', (_, extra, message) => {
+    const out = path.join(work, `overrides-bad-${Math.random().toString(36).slice(2)}`);
+    const args = ['train', '--model', 'albert-base-v2', '--init', 'random', '--dataset', dataDir, '--output-dir', out, '--max-steps', '2', ...extra];
+    const run = cli(args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
 describe('bad input: a message, a non-zero exit, no output directory', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['batch size 0', ['--per-device-train-batch-size', '0'], /ERR_ARGUMENT: Expected positive integer for --per-device-train-batch-size but received 0/],

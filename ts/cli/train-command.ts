@@ -9,7 +9,7 @@ import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError } from '../errors';
 import { info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification } from '../model/albert';
-import { readAlbertConfig } from '../model/config';
+import { type AlbertConfig, albertConfigToJson, parseAlbertConfig, readAlbertConfig } from '../model/config';
 import { resolveDataset, resolveModel } from '../resolve';
 import { DEFAULT_TRAINING_ARGUMENTS as D, trainingArguments } from '../train/arguments';
 import { type TrainEvent, train } from '../train/loop';
@@ -22,6 +22,7 @@ import { SCHEDULER_TYPES } from '../train/schedule';
 export function trainOptions(y: Argv) {
   return y
     .option('model', { type: 'string', demandOption: true, describe: 'an HF model folder, a preset (albert-base-v2, albert-large-v2, albert-xlarge-v2, albert-xxlarge-v2), or an HF hub id (org/name[@rev]: the HF cache, else a download from $HF_ENDPOINT)' })
+    .option('config-overrides', { type: 'string', describe: 'with --init random: config fields to change, e.g. hidden_size=256,num_hidden_layers=4 (HF run_mlm.py\'s --config_overrides)' })
     .option('init', { choices: ['pretrained', 'random'] as const, default: 'pretrained' as const, describe: 'load the folder\'s weights, or train from the config\'s random init' })
     .option('dataset', { type: 'string', describe: 'a folder with train.jsonl and validation.jsonl or test.jsonl (csv/tsv too), "subj", or an HF hub dataset id' })
     .option('train-file', { type: 'string', describe: 'training file (jsonl, csv, tsv); instead of --dataset' })
@@ -76,6 +77,26 @@ function progressLine(event: Extract<TrainEvent, { type: 'step' }>, started: num
   const eta = (elapsed / Math.max(1, event.step - startStep)) * (event.totalSteps - event.step);
   return `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${event.step}/${event.totalSteps} epoch ${event.epoch.toFixed(2)} ` +
     `loss ${event.loss.toFixed(4)} lr ${event.learningRate.toExponential(2)} ${event.samplesPerSecond.toFixed(1)} samples/s ETA ${Math.round(eta)}s `;
+}
+
+/**
+ * HF's `config.update_from_string`: "k=v,k=v", each k a config field, each v read as an integer,
+ * a float, true/false, or else a string; the result is checked as any config.json is.
+ */
+function applyConfigOverrides(base: AlbertConfig, overrides: string | undefined, configFile: string): AlbertConfig {
+  if (overrides === undefined) return base;
+  const json = albertConfigToJson(base);
+  for (const pair of overrides.split(',')) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(pair.trim());
+    if (!match) throw new AlbertTrainerError('ERR_ARGUMENT', `--config-overrides: "${pair}" is not key=value`);
+    const [, key, text] = match;
+    if (!Object.hasOwn(base, key) || key === 'extra') {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `--config-overrides: ${key} is not an ALBERT config field`);
+    }
+    json[key] = /^-?\d+$/.test(text) ? Number(text) : /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text)
+      : text === 'true' ? true : text === 'false' ? false : text;
+  }
+  return parseAlbertConfig(json, `${configFile} with --config-overrides ${overrides}`);
 }
 
 /** An argument as a POSIX shell reads it back: quoted when it holds anything but safe characters. */
@@ -136,6 +157,9 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), trainData.labelNames?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
+  if (flags['config-overrides'] !== undefined && flags.init !== 'random') {
+    throw new AlbertTrainerError('ERR_ARGUMENT', '--config-overrides changes the architecture: it needs --init random (as in HF\'s run_mlm.py)');
+  }
   if (flags.init === 'pretrained') {
     if (!resolved.weightsDir || !fs.existsSync(path.join(resolved.weightsDir, 'model.safetensors'))) {
       throw new AlbertTrainerError('ERR_ARGUMENT', `--model ${flags.model} has no pretrained weights here; pass an HF folder with model.safetensors, or --init random`);
@@ -146,7 +170,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       throw new AlbertTrainerError('ERR_CONFIG', `${resolved.configFile}: num_labels is ${model.config.num_labels} but ${trainFile} has ${trainData.numLabels} classes`);
     }
   } else {
-    const base = await readAlbertConfig(resolved.configFile);
+    const base = applyConfigOverrides(await readAlbertConfig(resolved.configFile), flags['config-overrides'], resolved.configFile);
     model = AlbertForSequenceClassification.fromConfig({ ...base, extra: {}, id2label, label2id: Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])), num_labels: trainData.numLabels }, { seed: args.seed, device });
   }
   if (tokenizer.vocabSize > model.config.vocab_size) {
