@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // albert-train: the command line. Commands: `train` (ts/cli/train-command.ts), `eval` (score a
 // trained model on a labelled file: ts/cli/eval-command.ts), `predict` (classify texts, JSONL
-// out: ts/cli/predict-command.ts) and `info`. (`bench` arrives later; see the README's "Not done
-// yet".) Every error goes through the one .fail handler: `albert-train: CODE: message`, exit 2.
+// out: ts/cli/predict-command.ts), `bench` (the benchmark suite against HF transformers:
+// ts/cli/bench-command.ts runs benchmarks/suite.ts) and `info`. Every error goes through the one
+// .fail handler: `albert-train: CODE: message`, exit 2.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { benchOptions, runBench } from './cli/bench-command';
 import { evalOptions, runEval } from './cli/eval-command';
 import { predictOptions, runPredict } from './cli/predict-command';
 import { runTrain, trainOptions } from './cli/train-command';
@@ -24,6 +26,7 @@ function printInfo(json: boolean): void {
     ['built with CUDA', facts.builtWithCuda ? 'yes' : 'no'],
     ['CUDA devices', String(facts.cudaDeviceCount)],
     ['threads', String(facts.numThreads)],
+    ['malloc tuning', facts.mallocTuned ? 'on (freed blocks up to 32 MB stay mapped)' : 'off'],
     ['AMP', `bf16 ${facts.bf16Supported ? 'supported' : 'not supported (no AVX512-BF16/AMX)'}${facts.cudaAvailable ? ', fp16 (CUDA)' : ''}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -35,6 +38,7 @@ void yargs(hideBin(process.argv))
   .command('train', 'fine-tune (or train from scratch) an ALBERT sequence classifier', trainOptions, runTrain)
   .command('eval', 'loss, accuracy, macro-F1 and confusion matrix of a trained model on a labelled file', evalOptions, runEval)
   .command('predict', 'classify texts (--text or --file) with a trained model; one JSON line per input', predictOptions, runPredict)
+  .command('bench', 'time a training step (and an epoch) against HF transformers eager and torch.compile; writes benchmarks/results/', benchOptions, runBench)
   .command('info', 'versions, device, threads and AMP support of this installation', (y) =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),
   (argv) => printInfo(argv.json))

@@ -13,6 +13,8 @@ export interface Info {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   numThreads: number;
+  /** glibc keeps freed blocks up to 32 MB mapped (no page faults per step); ALBERT_TRAINER_MALLOC_TUNING=0 turns it off. */
+  mallocTuned: boolean;
   bf16Supported: boolean;
 }
 

@@ -116,6 +116,8 @@ export interface NativeInfo {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   numThreads: number;
+  /** Whether the addon kept freed host memory mapped (native/train/host_allocator.h). */
+  mallocTuned: boolean;
 }
 
 export interface NativeBinding {

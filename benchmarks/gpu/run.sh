@@ -3,9 +3,10 @@
 # addon with plain cmake against that machine's CUDA libtorch, checks the native core on CUDA
 # against the CPU (benchmarks/gpu/core_check.js) and the hand-written CUDA kernels against a
 # host reference (benchmarks/gpu/kernel_check.cu), then times one training step against HF
-# transformers eager on the same GPU (benchmarks/step.ts --device cuda). Prepare here first:
+# transformers eager and torch.compile on the same GPU (the suite, benchmarks/suite.ts --device
+# cuda; BENCH_FLAGS overrides its flags). Prepare here first:
 #   npm run build && npx tsc -p benchmarks/tsconfig.json && ../shared/device/pack-node.sh \
-#     && mkdir -p .device/data && cp -r ../shared/data/albert-configs .device/data/
+#     && mkdir -p .device/data && cp -r ../shared/data/{albert-configs,albert-v2-tokenizer,subj} .device/data/
 # then run it there with carry [".device", "build/bench"]. Logs and results land in $OUT.
 set -uo pipefail
 OUT=${OUT:-/tmp/albert-gpu-out}
@@ -28,8 +29,9 @@ echo "built in ${SECONDS}s"
 export ALBERT_TRAINER_ADDON="$PWD/build-gpu/Release/albert_native.node"
 node benchmarks/gpu/core_check.js 2>&1 | tee "$OUT/core_check.log"
 check=${PIPESTATUS[0]}
-node build/bench/benchmarks/step.js --device cuda --configs small,large --amps off,bf16 --steps 10 --rounds 3 \
-  --warmup 3 --seq-len 34 2>&1 | tee "$OUT/bench.log"
-cp benchmarks/results/step-*.json "$OUT/" 2>/dev/null
+# torch.compile only on the small config: compiling each (config, precision, shape) costs about
+# a minute even there, and the device time is short.
+node build/bench/benchmarks/suite.js ${BENCH_FLAGS:---device cuda --configs small,large --amps fp16,bf16 --compile-configs small} \
+  --out-dir "$OUT" --machine "cuda-$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" 2>&1 | tee "$OUT/bench.log"
 [ "$check" -ne 0 ] && exit "$check"
 exit "$kernels"

@@ -3,6 +3,7 @@
 #include "binding/model_wrap.h"
 #include "binding/trainer_wrap.h"
 #include "common/torch.h"
+#include "train/host_allocator.h"
 #include "train/rng_state.h"
 
 #include <ATen/Parallel.h>
@@ -19,6 +20,7 @@ Napi::Value info(const Napi::CallbackInfo& call) {
   out.Set("cudaAvailable", at::hasCUDA());
   out.Set("cudaDeviceCount", at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0);
   out.Set("numThreads", at::get_num_threads());
+  out.Set("mallocTuned", keep_freed_host_memory_mapped());
   return out;
 }
 
@@ -79,6 +81,7 @@ Napi::Value set_rng_state(const Napi::CallbackInfo& call) {
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  const bool tuned = keep_freed_host_memory_mapped();
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("Trainer", TrainerWrap::define(env));
   exports.Set("info", Napi::Function::New(env, info));
@@ -86,6 +89,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("manualSeed", Napi::Function::New(env, manual_seed));
   exports.Set("getRngState", Napi::Function::New(env, get_rng_state));
   exports.Set("setRngState", Napi::Function::New(env, set_rng_state));
+  (void)tuned;
   return exports;
 }
 

@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "optim/clip.h"
 
+#include <ATen/record_function.h>
+
 namespace albert {
 
 namespace {
@@ -27,12 +29,16 @@ at::Tensor TrainSession::forward_backward(const Batch& host_batch) {
   at::AutoGradMode grad_mode(true);
   at::Tensor loss;  // () fp32
   {
+    RECORD_USER_SCOPE("albert::forward");
     AutocastScope autocast(options_.amp, model_.device.type());
     at::Tensor logits = model_.forward(batch.input_ids, attention_keep_mask(host_batch, batch),
                                        batch.token_type_ids, /*train=*/true);
     loss = sequence_classification_loss(model_.config, logits.to(at::kFloat), batch.labels);
   }
-  scaler_.scale(loss).backward();
+  {
+    RECORD_USER_SCOPE("albert::backward");
+    scaler_.scale(loss).backward();
+  }
   return loss.detach();
 }
 
@@ -52,14 +58,25 @@ void TrainSession::zero_grad() {
 }
 
 StepResult TrainSession::step(const Batch& batch, double lr) {
+  // The RECORD_USER_SCOPEs name the step's phases for libtorch's profiler
+  // (benchmarks/profile/profile_step.cpp); they cost nothing when no profiler is on.
   zero_grad();
   at::Tensor loss = forward_backward(batch);
   std::vector<at::Tensor> gradients = grads();
-  const bool overflow = scaler_.unscale_(gradients);
-  at::Tensor grad_norm = clip_grad_norm_(gradients, options_.max_grad_norm);
-  if (!overflow) optimizer_.step(lr);
-  scaler_.update();
+  bool overflow;
+  at::Tensor grad_norm;
+  {
+    RECORD_USER_SCOPE("albert::unscale_clip");
+    overflow = scaler_.unscale_(gradients);
+    grad_norm = clip_grad_norm_(gradients, options_.max_grad_norm);
+  }
+  {
+    RECORD_USER_SCOPE("albert::adamw");
+    if (!overflow) optimizer_.step(lr);
+    scaler_.update();
+  }
   zero_grad();
+  RECORD_USER_SCOPE("albert::read_results");
   return StepResult{loss.item<double>(), grad_norm.item<double>(), overflow, scaler_.current_scale()};
 }
 

@@ -1,0 +1,70 @@
+// The albert-trainer peer of the step benchmark, run in its own node process (so that its peak
+// RSS is its own). Through the public API only, the whole step: the next padded batch from a
+// BatchIterator (our data pipeline, which pads the following batch while a step runs) and
+// Trainer.step (autocast forward, loss, backward, clipping, AdamW), as train() takes it.
+//
+// JSON lines on stdin/stdout (see benchmarks/peer-process.ts):
+//   {"cmd": "load", "model_dir", "batches", "threads", "device", "amp"} -> {"ok": true, "libtorch": ...}
+//   {"cmd": "run", "steps": N}                                          -> {"times": [seconds per step]}
+//   {"cmd": "stats"}                                                    -> {"peakRssMiB": ...}
+//   {"cmd": "quit"}
+import * as fs from 'fs';
+import * as readline from 'readline';
+import { AlbertForSequenceClassification, BatchIterator, Trainer, info, manualSeed, setNumThreads } from '../../ts/index';
+import type { TokenizedExample } from '../../ts/index';
+import type { BatchFile } from '../batches';
+
+const LEARNING_RATE = 4e-5;
+
+interface State { model: AlbertForSequenceClassification; trainer: Trainer; batches: AsyncIterator<unknown> }
+let state: State | undefined;
+
+async function load(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+  setNumThreads(msg.threads as number);
+  manualSeed(42);
+  const file = JSON.parse(fs.readFileSync(msg.batches as string, 'utf8')) as BatchFile;
+  const examples: TokenizedExample[] = file.batches.flatMap((b) => b.rows);
+  const model = await AlbertForSequenceClassification.fromPretrained(msg.model_dir as string, { device: msg.device as 'cpu' | 'cuda' });
+  const amp = msg.amp === 'fp32' ? 'off' : (msg.amp as 'bf16' | 'fp16');
+  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp });
+  // In file order (no shuffle): batch i of the file is step i, as for every peer.
+  const batches = new BatchIterator(examples, { batchSize: file.batchSize, padTokenId: file.padTokenId });
+  state = { model, trainer, batches };
+  const facts = info();
+  return { ok: true, libtorch: facts.torchVersion, version: facts.version, node: process.versions.node, threads: facts.numThreads };
+}
+
+async function run(steps: number): Promise<Record<string, unknown>> {
+  const { trainer, batches } = state as State;
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = process.hrtime.bigint();
+    const next = await batches.next();
+    if (next.done) throw new Error('ran out of batches: the suite wrote fewer than it runs');
+    await trainer.step(next.value as Parameters<Trainer['step']>[0], LEARNING_RATE);
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return { times };
+}
+
+async function main(): Promise<void> {
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const msg = JSON.parse(line) as Record<string, unknown>;
+    if (msg.cmd === 'quit') break;
+    let reply: Record<string, unknown>;
+    try {
+      if (msg.cmd === 'load') reply = await load(msg);
+      else if (msg.cmd === 'run') reply = await run(msg.steps as number);
+      else if (msg.cmd === 'stats') reply = { peakRssMiB: process.resourceUsage().maxRSS / 1024 }; // maxRSS: KiB
+      else reply = { error: `unknown command ${String(msg.cmd)}` };
+    } catch (error) {
+      reply = { error: error instanceof Error ? error.message : String(error) };
+    }
+    process.stdout.write(`${JSON.stringify(reply)}\n`);
+  }
+  state?.trainer.dispose();
+  state?.model.dispose();
+}
+
+void main();

@@ -1,0 +1,117 @@
+// The benchmark suite: one training step of albert-trainer (public TS API, data pipeline
+// included) against HF transformers' AlbertForSequenceClassification + torch.optim.AdamW,
+// eager and under torch.compile, on the same seeded weights, the same batches (one file every
+// peer reads) and the same hyperparameters; peers alternate round by round after a warm-up;
+// medians and min-max spread, samples/s, non-padding tokens/s, peak RSS (peak GPU memory on
+// CUDA) and the ratio to HF eager per row. With --e2e, one SUBJ epoch per tool with its own
+// defaults. Writes benchmarks/results/<machine>-<date>.{json,md,svg} and prints the markdown
+// table last.
+//
+//   npm run bench -- [--quick] [--configs small,base,large] [--amps fp32,bf16] [--e2e] ...  (--help)
+//
+// Files: options.ts (flags, presets), configs.ts (paths, model configs), batches.ts (the batch
+// files), step-row.ts (one row, peers alternating), peer-process.ts (JSON lines to a peer),
+// peers/ (ours.ts, hf_peer.py, ours_e2e.ts, hf_e2e.py), e2e.ts, memory.ts, stats.ts,
+// results.ts (the record), report.ts (JSON, markdown), chart.ts (SVG).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { batchStats, makeBatches, writeBatchFile } from './batches';
+import { CONFIGS, PYTHON, SUBJ_TRAIN, TOKENIZER_DIR, makeModel } from './configs';
+import { benchE2e } from './e2e';
+import { type Options, USAGE, parseOptions } from './options';
+import { markdown, writeResults } from './report';
+import type { Machine, Results } from './results';
+import { type LoadReply, benchRow } from './step-row';
+
+function checkInputs(options: Options): void {
+  if (!fs.existsSync(PYTHON)) throw new Error(`no python with torch + transformers at ${PYTHON}: set ALBERT_TRAINER_PYTHON or run \`npm install\``);
+  if (options.shapes.includes('subj') || options.e2e) {
+    for (const file of [SUBJ_TRAIN, path.join(TOKENIZER_DIR, 'tokenizer.json')]) {
+      if (!fs.existsSync(file)) throw new Error(`${file} is missing (set ALBERT_TRAINER_DATA to the folder with subj/ and albert-v2-tokenizer/)`);
+    }
+  }
+}
+
+function describeMachine(m: Machine): string {
+  const gpu = m.gpu ? `${m.gpu}; ` : '';
+  return `${gpu}${m.cpu}, ${m.cores} cores, ${m.threads} threads; albert-trainer ${m.albertTrainer ?? '?'} on libtorch ${m.libtorch ?? '?'}` +
+    `, node ${m.node}; transformers ${m.transformers ?? '?'} + torch ${m.torch ?? '?'}, python ${m.python ?? '?'}`;
+}
+
+export async function runSuite(argv: readonly string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (!options) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  checkInputs(options);
+  const started = Date.now();
+  const machine: Machine = { description: '', cpu: os.cpus()[0]?.model?.trim() ?? 'unknown CPU', cores: os.cpus().length, threads: options.threads,
+    platform: `${os.platform()} ${os.release()}`, node: process.versions.node };
+  const onLoad = (peer: string, reply: LoadReply) => {
+    if (peer === 'ours') Object.assign(machine, { libtorch: String(reply.libtorch), albertTrainer: String(reply.version) });
+    else Object.assign(machine, { torch: String(reply.torch), transformers: String(reply.transformers), python: String(reply.python), ...(reply.gpu ? { gpu: String(reply.gpu) } : {}) });
+  };
+  const notes: string[] = [];
+  if (!options.peers.includes('hf-compile')) notes.push('torch.compile was not run (--peers leaves out hf-compile).');
+  const results: Results = { schema: 'albert-trainer-bench/1', date: new Date().toISOString().slice(0, 10), machine,
+    options: (({ outDir, ...rest }) => rest)(options), rows: [], e2e: [], notes, elapsedS: 0 };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-bench-'));
+  try {
+    const modelDirs = new Map<string, string>();
+    const modelDir = (config: string) => {
+      if (!modelDirs.has(config)) {
+        const dir = path.join(tmp, config);
+        makeModel(config, dir, 42);
+        modelDirs.set(config, dir);
+      }
+      return modelDirs.get(config) as string;
+    };
+    for (const config of options.configs) {
+      const schedule = options.schedules[config];
+      const vocab = CONFIGS[config]().vocab_size as number;
+      for (const shape of options.shapes) {
+        const batches = await makeBatches(shape, schedule.warmup + schedule.rounds * schedule.steps, options.batchSize, options.seqLen, vocab);
+        const batchFile = path.join(tmp, `${config}-${shape}.json`);
+        writeBatchFile(batchFile, batches);
+        const { meanSeqLen, meanTokens } = batchStats(batches, schedule.warmup);
+        for (const precision of options.precisions) {
+          process.stderr.write(`${config} ${precision} ${shape}: ${options.peers.join(', ')} ...\n`);
+          const rows = await benchRow({ config, precision, shape, modelDir: modelDir(config), batchFile, meanSeqLen, meanTokens }, options, onLoad);
+          for (const r of rows) {
+            if (r.status === 'ok') process.stderr.write(`  ${r.tool}: ${r.samplesPerS?.toFixed(1)} samples/s${r.ratio !== undefined ? `, ${r.ratio.toFixed(2)}x HF eager` : ''}\n`);
+          }
+          results.rows.push(...rows);
+        }
+      }
+    }
+    if (options.e2e) {
+      for (const config of options.e2eConfigs) {
+        for (const precision of options.precisions) results.e2e.push(...(await benchE2e(config, precision, modelDir(config), options)));
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const compiled = results.rows.filter((r) => r.compileS !== undefined);
+  if (compiled.length > 0) {
+    notes.push(`torch.compile compiled at load, before its warm-up: ${compiled.map((r) => `${r.config} ${r.precision} ${r.shape} ${Math.round(r.compileS as number)} s`).join(', ')}.`);
+  }
+  const compileFailures = results.rows.filter((r) => r.peer === 'hf-compile' && r.status === 'failed');
+  if (compileFailures.length > 0) notes.push(`torch.compile failed on this machine: ${compileFailures[0].reason}`);
+  machine.description = describeMachine(machine);
+  results.elapsedS = (Date.now() - started) / 1000;
+  notes.push(`Suite wall time ${Math.round(results.elapsedS)} s.`);
+  const files = writeResults(results, options.outDir);
+  process.stderr.write(`\nwritten: ${files.json}\n         ${files.md}\n         ${files.svg}\n\n`);
+  process.stdout.write(markdown(results));
+  return 0;
+}
+
+if (require.main === module) {
+  runSuite(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,121 @@
+// The benchmark suite's --quick preset, end to end, into a temp folder: small config, fp32,
+// both batch shapes, albert-trainer and HF eager (--quick leaves torch.compile out: compiling
+// takes minutes on a small CPU; its rows must then say "skipped" and why). Checks that the results
+// are well-formed (JSON rows, the markdown table printed last, the SVG chart), never a speed.
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SUITE = path.join(ROOT, 'build', 'bench', 'benchmarks', 'suite.js');
+
+interface Row {
+  config: string; precision: string; shape: string; peer: string; tool: string; status: string; reason?: string;
+  batchSize: number; meanSeqLen: number; meanTokens: number; times?: number[];
+  medianStepS?: number; minStepS?: number; maxStepS?: number; samplesPerS?: number; tokensPerS?: number; peakRssMiB?: number; ratio?: number;
+}
+
+const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+/** Tags open and close in order (a small XML well-formedness check). */
+function balancedTags(xml: string): boolean {
+  const stack: string[] = [];
+  for (const m of xml.matchAll(/<(\/?)([a-zA-Z][\w-]*)[^>]*?(\/?)>/g)) {
+    const [, closing, name, selfClosing] = m;
+    if (selfClosing) continue;
+    if (!closing) stack.push(name);
+    else if (stack.pop() !== name) return false;
+  }
+  return stack.length === 0;
+}
+
+describe('npm run bench -- --quick', () => {
+  let outDir: string;
+  let stdout = '';
+  let stderr = '';
+  let code: number | null = null;
+
+  beforeAll(async () => {
+    // Compiles benchmarks/ (and ts/) into build/bench: incremental, a few seconds when nothing changed.
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'benchmarks', 'tsconfig.json')],
+      { cwd: ROOT, stdio: 'inherit', timeout: 180_000 });
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-bench-test-'));
+    const args = [SUITE, '--quick', '--amps', 'fp32', '--threads', '2', '--machine', 'jest-quick', '--out-dir', outDir];
+    code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.on('exit', resolve);
+    });
+  }, 400_000);
+
+  afterAll(() => {
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  const files = () => fs.readdirSync(outDir).sort();
+  const read = (ext: string) => {
+    const name = files().find((f) => f.startsWith('jest-quick-') && f.endsWith(ext));
+    if (!name) throw new Error(`no ${ext} in ${outDir}: ${files().join(', ')}\n${stderr}`);
+    return fs.readFileSync(path.join(outDir, name), 'utf8');
+  };
+
+  test('exits 0 and writes <machine>-<date>.json, .md and .svg', () => {
+    if (code !== 0) throw new Error(`suite exited ${code}:\n${stderr.slice(-3000)}`);
+    expect(files()).toEqual(expect.arrayContaining([expect.stringMatching(/^jest-quick-\d{4}-\d\d-\d\d\.json$/),
+      expect.stringMatching(/\.md$/), expect.stringMatching(/\.svg$/)]));
+  });
+
+  test('the JSON has a measured row per peer and shape, and a skipped torch.compile row with its reason', () => {
+    const results = JSON.parse(read('.json')) as { schema: string; machine: { description: string; libtorch?: string; transformers?: string }; rows: Row[]; e2e: unknown[] };
+    expect(results.schema).toBe('albert-trainer-bench/1');
+    expect(results.machine.libtorch).toBeTruthy();
+    expect(results.machine.transformers).toBeTruthy();
+    expect(results.e2e).toEqual([]);
+    expect(results.rows).toHaveLength(2 * 3); // shapes subj, fixed x peers ours, hf-eager, hf-compile
+    for (const shape of ['subj', 'fixed']) {
+      for (const peer of ['ours', 'hf-eager']) {
+        const row = results.rows.find((r) => r.shape === shape && r.peer === peer) as Row;
+        expect(row).toBeDefined();
+        expect(row).toMatchObject({ config: 'small', precision: 'fp32', status: 'ok', batchSize: 16 });
+        expect(row.times).toHaveLength(4); // 2 rounds x 2 steps
+        for (const key of ['medianStepS', 'minStepS', 'maxStepS', 'samplesPerS', 'tokensPerS', 'peakRssMiB', 'ratio'] as const) {
+          expect({ key, ok: positive(row[key]) }).toEqual({ key, ok: true });
+        }
+        expect(row.minStepS as number).toBeLessThanOrEqual(row.medianStepS as number);
+        expect(row.medianStepS as number).toBeLessThanOrEqual(row.maxStepS as number);
+        expect(row.samplesPerS).toBeCloseTo(16 / (row.medianStepS as number), 6);
+        if (peer === 'hf-eager') expect(row.ratio).toBe(1);
+      }
+      const compiled = results.rows.find((r) => r.shape === shape && r.peer === 'hf-compile') as Row;
+      expect(compiled.status).toBe('skipped');
+      expect(compiled.reason).toMatch(/compile/);
+    }
+    const fixed = results.rows.find((r) => r.shape === 'fixed') as Row;
+    expect(fixed.meanSeqLen).toBe(128);
+    expect(fixed.meanTokens).toBe(16 * 128);
+    const subj = results.rows.find((r) => r.shape === 'subj') as Row;
+    expect(subj.meanTokens).toBeLessThanOrEqual(16 * subj.meanSeqLen); // padded to the longest of each batch
+    expect(subj.meanSeqLen).toBeLessThanOrEqual(128);
+  });
+
+  test('the markdown table is printed last, with its header and a row per peer', () => {
+    const md = read('.md');
+    expect(stdout.trimEnd().endsWith(md.trimEnd())).toBe(true);
+    const lines = md.split('\n');
+    expect(lines).toContain('| config | precision | batches | tool | step ms (median) | min-max ms | samples/s | non-pad tokens/s | peak RSS MiB | vs HF eager |');
+    const rows = lines.filter((l) => l.startsWith('| small | fp32 |'));
+    expect(rows).toHaveLength(6);
+    for (const tool of ['albert-trainer', 'HF eager', 'HF torch.compile']) expect(rows.filter((l) => l.includes(`| ${tool} |`))).toHaveLength(2);
+    expect(rows.filter((l) => l.includes('skipped:'))).toHaveLength(2);
+  });
+
+  test('the SVG chart is well-formed, with one bar per ratio to HF eager', () => {
+    const svg = read('.svg');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(balancedTags(svg)).toBe(true);
+    expect(svg.match(/<rect\b/g) ?? []).toHaveLength(2); // albert-trainer on subj and on fixed; HF eager is the 1.0 line
+  });
+});

@@ -1,0 +1,49 @@
+// `albert-train bench`: runs the benchmark suite (benchmarks/suite.ts, compiled to
+// build/bench/benchmarks/suite.js by `npm run bench` or `npx tsc -p benchmarks/tsconfig.json`)
+// in a child node process with the flags as given. The flags below are listed for --help; the
+// suite itself parses them (and rejects unknown ones).
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { AlbertTrainerError } from '../errors';
+import { packageRoot } from '../native';
+
+export function benchOptions(y: Argv) {
+  return y
+    .strict(false)
+    .parserConfiguration({ 'unknown-options-as-args': true })
+    .option('quick', { type: 'boolean', describe: 'small config only, few steps, no e2e, no torch.compile (about 2 minutes on 2 cores)' })
+    .option('device', { choices: ['cpu', 'cuda'] as const, describe: 'default cpu' })
+    .option('configs', { type: 'string', describe: 'small,base,large' })
+    .option('amps', { type: 'string', describe: 'fp32,bf16 (CPU); fp16,bf16 (CUDA)' })
+    .option('shapes', { type: 'string', describe: 'subj (SUBJ lengths, dynamic padding), fixed (--seq-len tokens)' })
+    .option('peers', { type: 'string', describe: 'ours,hf-eager,hf-compile' })
+    .option('e2e', { type: 'boolean', describe: 'also one SUBJ epoch per tool with its defaults' })
+    .option('e2e-steps', { type: 'number', describe: 'time only the first N steps of that epoch' })
+    .option('out-dir', { type: 'string', describe: 'results folder (default benchmarks/results)' })
+    .epilog('More flags (--warmup, --rounds, --steps, --seq-len, --threads, --compile-configs, --machine, ...): npm run bench -- --help');
+}
+
+/** The suite's entry, or an ERR_IO that says how to build it. */
+export function suiteEntry(root = packageRoot()): string {
+  const entry = path.join(root, 'build', 'bench', 'benchmarks', 'suite.js');
+  if (!fs.existsSync(entry)) {
+    throw new AlbertTrainerError('ERR_IO', `the benchmark suite is not built (${entry} is missing); ` +
+      `build it once with \`npm run bench -- --help\` or \`npx tsc -p benchmarks/tsconfig.json\` in ${root}`);
+  }
+  return entry;
+}
+
+/** Runs the suite with everything after `bench` on the command line; exits with its code. */
+export async function runBench(): Promise<void> {
+  const entry = suiteEntry();
+  const argv = process.argv.slice(2);
+  const args = argv.slice(argv.indexOf('bench') + 1);
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+  });
+  process.exitCode = code;
+}
