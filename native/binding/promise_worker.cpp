@@ -1,5 +1,7 @@
 #include "binding/promise_worker.h"
 
+#include "binding/compute_thread.h"
+
 namespace albert::binding {
 
 PromiseWorker::PromiseWorker(Napi::Env env, Work work, Resolve resolve, Release release)
@@ -17,12 +19,16 @@ Napi::Promise PromiseWorker::queue(Napi::Env env, Work work, Resolve resolve, Re
 }
 
 void PromiseWorker::Execute() {
-  try {
-    work_();
-  } catch (...) {
-    failure_ = capture_current_exception();
-    SetError(failure_.message);
-  }
+  bool failed = false;
+  run_on_compute_thread([&] {
+    try {
+      work_();
+    } catch (...) {
+      failure_ = capture_current_exception();
+      failed = true;
+    }
+  });
+  if (failed) SetError(failure_.message);
 }
 
 void PromiseWorker::OnOK() {

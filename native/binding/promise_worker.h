@@ -1,4 +1,5 @@
-// sharp's baton, in one reusable shape: `work` runs on a libuv worker thread and never touches
+// sharp's baton, in one reusable shape: `work` runs off the JS thread (on the addon's one
+// compute thread, binding/compute_thread.h, which the libuv worker waits for) and never touches
 // JS; `resolve` runs back on the JS thread and builds the promise's value from what `work`
 // left in captured state; `release` always runs on the JS thread when the call is over (it
 // ends the busy lease). A failure in `work` rejects with an Error carrying its code.
