@@ -61,6 +61,8 @@ describe('a run', () => {
     const evalResults = JSON.parse(fs.readFileSync(path.join(out(), 'eval_results.json'), 'utf8'));
     expect(evalResults.eval_samples).toBe(96);
     expect(JSON.parse(fs.readFileSync(path.join(out(), 'training_args.json'), 'utf8')).learning_rate).toBe(1e-3);
+    // SUBJ's label_text column names the classes (ts/data/label-names.ts)
+    expect(JSON.parse(fs.readFileSync(path.join(out(), 'config.json'), 'utf8')).id2label).toEqual({ 0: 'objective', 1: 'subjective' });
     const card = fs.readFileSync(path.join(out(), 'README.md'), 'utf8');
     expect(card).toContain('## Training procedure');
     expect(card).toContain('- learning_rate: 0.001');

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { readDataset } from '../data/dataset';
+import { LABEL_TEXT_COLUMN, labelNamesFromTextColumn } from '../data/label-names';
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError } from '../errors';
 import { info, setNumThreads } from '../info';
@@ -155,7 +156,8 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const resolved = await resolveModel(flags.model);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
-  const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), trainData.labelNames?.[i] ?? `LABEL_${i}`]));
+  const names = trainData.labelNames ?? (flags['label-column'] === LABEL_TEXT_COLUMN ? undefined : labelNamesFromTextColumn(trainFile, trainData.rows, trainData.numLabels, columns));
+  const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), names?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
   if (flags['config-overrides'] !== undefined && flags.init !== 'random') {
     throw new AlbertTrainerError('ERR_ARGUMENT', '--config-overrides changes the architecture: it needs --init random (as in HF\'s run_mlm.py)');
