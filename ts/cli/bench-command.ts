@@ -1,8 +1,8 @@
 // `albert-train bench`: runs the benchmark suite (benchmarks/suite.ts, compiled to
-// build/bench/benchmarks/suite.js by `npm run bench` or `npx tsc -p benchmarks/tsconfig.json`)
+// build/bench/benchmarks/suite.js by `npm run bench`, or here on first use)
 // in a child node process with the flags as given. The flags below are listed for --help; the
 // suite itself parses them (and rejects unknown ones).
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
@@ -25,14 +25,22 @@ export function benchOptions(y: Argv) {
     .epilog('More flags (--warmup, --rounds, --steps, --seq-len, --threads, --compile-configs, --machine, ...): npm run bench -- --help');
 }
 
-/** The suite's entry, or an ERR_IO that says how to build it. */
+/**
+ * The suite's entry. Built once on first use when this checkout has TypeScript (npm install
+ * does not build benchmarks/); otherwise an ERR_IO that says how to build it.
+ */
 export function suiteEntry(root = packageRoot()): string {
   const entry = path.join(root, 'build', 'bench', 'benchmarks', 'suite.js');
-  if (!fs.existsSync(entry)) {
-    throw new AlbertTrainerError('ERR_IO', `the benchmark suite is not built (${entry} is missing); ` +
-      `build it once with \`npm run bench -- --help\` or \`npx tsc -p benchmarks/tsconfig.json\` in ${root}`);
+  if (fs.existsSync(entry)) return entry;
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const project = path.join(root, 'benchmarks', 'tsconfig.json');
+  if (fs.existsSync(tsc) && fs.existsSync(project)) {
+    process.stderr.write('albert-train: building the benchmark suite once (tsc -p benchmarks/tsconfig.json) ...\n');
+    const built = spawnSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: 'inherit' });
+    if (built.status === 0 && fs.existsSync(entry)) return entry;
   }
-  return entry;
+  throw new AlbertTrainerError('ERR_IO', `the benchmark suite is not built (${entry} is missing); ` +
+    `build it once with \`npm run bench:build\` or \`npx tsc -p benchmarks/tsconfig.json\` in ${root}`);
 }
 
 /** Runs the suite with everything after `bench` on the command line; exits with its code. */
