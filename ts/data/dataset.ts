@@ -32,6 +32,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
 import { parseDelimited } from './delimited';
+import { LabelReader, type RawLabel, numberLabel, quotedList } from './label-reader';
+import { decodeUtf8 } from './utf8';
 
 export type DataFormat = 'jsonl' | 'csv' | 'tsv';
 
@@ -209,62 +211,6 @@ function formatFromExtension(file: string): DataFormat {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bytes -> text
-
-function decodeUtf8(bytes: Uint8Array, file: string): string {
-  try {
-    // Strips a leading BOM (ignoreBOM: false).
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (e) {
-    const at = firstInvalidUtf8(bytes);
-    // not an encoding error: a file too large for one string
-    if (at < 0) throw new AlbertTrainerError('ERR_IO', `${file}: cannot decode ${bytes.length} bytes: ${(e as Error).message}`);
-    let line = 1;
-    for (let i = 0; i < at; i++) {
-      if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line++;
-    }
-    const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
-    const hex = bytes[at].toString(16).padStart(2, '0');
-    throw new AlbertTrainerError(
-      'ERR_INPUT',
-      `${file}:${line}: not valid UTF-8: byte 0x${hex} at byte offset ${at} of the file` +
-        (utf16 ? ' (the file looks like UTF-16); save it as UTF-8' : '; save the file as UTF-8'),
-    );
-  }
-}
-
-/** Offset of the first byte that starts an ill-formed UTF-8 sequence (Unicode 15, table 3-7), or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  const n = bytes.length;
-  let i = 0;
-  while (i < n) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b === 0xe0) (need = 2), (lo = 0xa0);
-    else if (b === 0xed) (need = 2), (hi = 0x9f);
-    else if (b >= 0xe1 && b <= 0xef) need = 2;
-    else if (b === 0xf0) (need = 3), (lo = 0x90);
-    else if (b >= 0xf1 && b <= 0xf3) need = 3;
-    else if (b === 0xf4) (need = 3), (hi = 0x8f);
-    else return i;
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= n) return i;
-      const c = bytes[i + k];
-      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
-    }
-    i += need + 1;
-  }
-  return -1;
-}
-
-// ---------------------------------------------------------------------------------------------
 // JSON Lines
 
 function readJsonLines(text: string, file: string, opts: CheckedOptions, labels: LabelReader): DatasetRow[] {
@@ -296,7 +242,7 @@ function readJsonLines(text: string, file: string, opts: CheckedOptions, labels:
     if (rows.length === 0) checkColumns(columns, file, line, opts);
     const field = (option: string, name: string): unknown => {
       if (!Object.prototype.hasOwnProperty.call(record, name)) {
-        throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row has no "${name}" column (${option}); its columns are ${list(columns)}`);
+        throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row has no "${name}" column (${option}); its columns are ${quotedList(columns)}`);
       }
       return record[name];
     };
@@ -356,7 +302,7 @@ function readDelimited(text: string, file: string, format: 'csv' | 'tsv', opts: 
     if (fields.length !== columns.length) {
       throw new AlbertTrainerError(
         'ERR_INPUT',
-        `${file}:${line}: the row has ${fields.length} field(s) but the header has ${columns.length} (${list(columns)}); ` +
+        `${file}:${line}: the row has ${fields.length} field(s) but the header has ${columns.length} (${quotedList(columns)}); ` +
           `a field that holds ${delimiterName} must be quoted`,
       );
     }
@@ -395,11 +341,11 @@ function checkColumns(columns: string[], file: string, line: number, opts: Check
   for (const [option, name] of wanted) {
     if (name === undefined || columns.includes(name)) continue;
     if (opts.given.has(option)) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: ${option} "${name}" is not a column; the columns are ${list(columns)}`);
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: ${option} "${name}" is not a column; the columns are ${quotedList(columns)}`);
     }
     throw new AlbertTrainerError(
       'ERR_INPUT',
-      `${file}:${line}: no "${name}" column (the default ${option}); the columns are ${list(columns)}; pass ${option} to name another`,
+      `${file}:${line}: no "${name}" column (the default ${option}); the columns are ${quotedList(columns)}; pass ${option} to name another`,
     );
   }
 }
@@ -415,127 +361,4 @@ function checkText(value: unknown, what: string, column: string, file: string, l
     );
   }
   return value;
-}
-
-function list(names: readonly string[]): string {
-  return names.length === 0 ? '(none)' : names.map((name) => JSON.stringify(name)).join(', ');
-}
-
-type RawLabel = { id: number } | { name: string };
-
-function numberLabel(value: number, source: string, file: string, line: number, column: string): RawLabel {
-  if (!Number.isInteger(value)) {
-    throw new AlbertTrainerError(
-      'ERR_INPUT',
-      `${file}:${line}: the label (column "${column}") is ${source}, not an integer; expected an integer class id or a label name (string)`,
-    );
-  }
-  if (value < 0) {
-    throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the label (column "${column}") is ${source}; class ids start at 0`);
-  }
-  return { id: value };
-}
-
-/** Turns the rows' raw labels into class ids, one kind (ids or names) per file. */
-class LabelReader {
-  private kind?: { names: boolean; line: number; source: string };
-  private maxId = -1;
-  /** Label names of a file without label2id, with the rows that carry each; ids come at the end. */
-  private readonly pending = new Map<string, DatasetRow['line'][]>();
-
-  constructor(
-    private readonly file: string,
-    private readonly opts: CheckedOptions,
-  ) {}
-
-  /** The class id, or -1 until finish() when the label is a name to be sorted. */
-  read(raw: RawLabel, line: number): number {
-    const isName = 'name' in raw;
-    const source = isName ? JSON.stringify(raw.name) : String(raw.id);
-    if (this.kind === undefined) {
-      this.kind = { names: isName, line, source };
-    } else if (this.kind.names !== isName) {
-      const kindOf = (names: boolean): string => (names ? 'a label name' : 'an integer class id');
-      throw new AlbertTrainerError(
-        'ERR_INPUT',
-        `${this.file}:${line}: the label ${source} is ${kindOf(isName)} but line ${this.kind.line} has ${kindOf(this.kind.names)} ` +
-          `(${this.kind.source}); a file's labels must be all ids or all names`,
-      );
-    }
-    const { label2id, numLabels, labelColumn } = this.opts;
-    if ('name' in raw) {
-      if (label2id !== undefined) {
-        const id = label2id.get(raw.name);
-        if (id === undefined) {
-          throw new AlbertTrainerError(
-            'ERR_INPUT',
-            `${this.file}:${line}: the label ${source} (column "${labelColumn}") is not in label2id; the known labels are ${list([...label2id.keys()])}`,
-          );
-        }
-        return id;
-      }
-      const lines = this.pending.get(raw.name);
-      if (lines === undefined) this.pending.set(raw.name, [line]);
-      else lines.push(line);
-      return -1;
-    }
-    const limit = numLabels ?? label2id?.size;
-    if (limit !== undefined && raw.id >= limit) {
-      const why = numLabels !== undefined ? `numLabels is ${numLabels}` : `label2id has ${limit} labels`;
-      throw new AlbertTrainerError('ERR_INPUT', `${this.file}:${line}: the label ${raw.id} (column "${labelColumn}") is outside [0, ${limit}): ${why}`);
-    }
-    this.maxId = Math.max(this.maxId, raw.id);
-    return raw.id;
-  }
-
-  finish(rows: DatasetRow[]): LabelledDataset {
-    const { label2id, numLabels } = this.opts;
-    const base = { rows, format: this.opts.format as DataFormat };
-    if (label2id !== undefined) {
-      const labelNames: string[] = [];
-      for (const [name, id] of label2id) labelNames[id] = name;
-      return { ...base, labelNames, numLabels: label2id.size };
-    }
-    if (this.kind?.names) {
-      const labelNames = [...this.pending.keys()].sort(compareCodePoints);
-      if (numLabels !== undefined && labelNames.length !== numLabels) {
-        throw new AlbertTrainerError(
-          'ERR_INPUT',
-          `${this.file}: ${labelNames.length} distinct labels (${list(labelNames)}) but numLabels is ${numLabels}; ` +
-            'pass label2id to fix the mapping',
-        );
-      }
-      if (labelNames.length < 2) {
-        throw new AlbertTrainerError(
-          'ERR_INPUT',
-          `${this.file}: every label is ${list(labelNames)}; classification needs 2 or more classes (pass label2id when a file holds only some of them)`,
-        );
-      }
-      const byRow = new Map<number, number>();
-      labelNames.forEach((name, id) => {
-        for (const line of this.pending.get(name) as number[]) byRow.set(line, id);
-      });
-      for (const row of rows) row.label = byRow.get(row.line) as number;
-      return { ...base, labelNames, numLabels: labelNames.length };
-    }
-    if (numLabels !== undefined) return { ...base, numLabels };
-    if (this.maxId < 1) {
-      throw new AlbertTrainerError(
-        'ERR_INPUT',
-        `${this.file}: every label is 0, so numLabels would be 1; classification needs 2 or more classes (pass numLabels when a file holds only some of them)`,
-      );
-    }
-    return { ...base, numLabels: this.maxId + 1 };
-  }
-}
-
-/** Python's str ordering (by code point), not JS's default (by UTF-16 unit). */
-function compareCodePoints(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i].codePointAt(0) as number) - (y[i].codePointAt(0) as number);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
