@@ -1,6 +1,7 @@
 // The addon entry: registers the classes and functions and nothing else.
 #include "binding/errors.h"
 #include "binding/model_wrap.h"
+#include "binding/process_group_wrap.h"
 #include "binding/trainer_wrap.h"
 #include "common/torch.h"
 #include "train/host_allocator.h"
@@ -84,6 +85,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   const bool tuned = keep_freed_host_memory_mapped();
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("Trainer", TrainerWrap::define(env));
+  exports.Set("ProcessGroup", ProcessGroupWrap::define(env));
   exports.Set("info", Napi::Function::New(env, info));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
   exports.Set("manualSeed", Napi::Function::New(env, manual_seed));

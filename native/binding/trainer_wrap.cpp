@@ -2,6 +2,7 @@
 
 #include "binding/convert.h"
 #include "binding/model_wrap.h"
+#include "binding/process_group_wrap.h"
 #include "binding/promise_worker.h"
 #include "io/safetensors.h"
 
@@ -14,6 +15,7 @@ Napi::Function TrainerWrap::define(Napi::Env env) {
                       InstanceMethod<&TrainerWrap::compute_gradients>("computeGradients"),
                       InstanceMethod<&TrainerWrap::save_state>("saveState"),
                       InstanceMethod<&TrainerWrap::load_state>("loadState"),
+                      InstanceMethod<&TrainerWrap::attach_process_group>("attachProcessGroup"),
                       InstanceMethod<&TrainerWrap::dispose>("dispose"),
                       InstanceAccessor<&TrainerWrap::step_count>("stepCount"),
                       InstanceAccessor<&TrainerWrap::loss_scale>("lossScale"),
@@ -67,18 +69,21 @@ Napi::Value TrainerWrap::step(const Napi::CallbackInfo& info) {
     Batch batch = batch_from_js(info[0]);
     if (!info[1].IsNumber()) fail(codes::kInput, "step expects a learning rate");
     const double lr = info[1].As<Napi::Number>().DoubleValue();
+    if (!info[2].IsUndefined() && !info[2].IsBoolean()) fail(codes::kInput, "step expects stopRequested to be a boolean");
+    const bool stop_requested = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
     model_->acquire("step");
     auto model = model_;
     auto session = session_;
     auto result = std::make_shared<StepResult>();
     return PromiseWorker::queue(
-        info.Env(), [session, batch, lr, result] { *result = session->step(batch, lr); },
+        info.Env(), [session, batch, lr, stop_requested, result] { *result = session->step(batch, lr, stop_requested); },
         [result](Napi::Env env) -> Napi::Value {
           Napi::Object out = Napi::Object::New(env);
           out.Set("loss", result->loss);
           out.Set("gradNorm", result->grad_norm);
           out.Set("skipped", result->skipped);
           out.Set("lossScale", result->loss_scale);
+          out.Set("stop", result->stop);
           return out;
         },
         [model] { model->release(); });
@@ -157,6 +162,25 @@ Napi::Value TrainerWrap::load_state(const Napi::CallbackInfo& info) {
           session->load_state(state, file);
         },
         [](Napi::Env env) { return env.Undefined(); }, [model] { model->release(); });
+  });
+}
+
+Napi::Value TrainerWrap::attach_process_group(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    TrainSession& current = session();
+    if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ProcessGroupWrap::constructor.Value())) {
+      fail(codes::kInput, "attachProcessGroup expects a ProcessGroup");
+    }
+    if (current.distributed()) fail(codes::kBusy, "attachProcessGroup: this trainer already trains data-parallel");
+    std::shared_ptr<DistributedGroup> group = ProcessGroupWrap::Unwrap(info[0].As<Napi::Object>())->group();
+    model_->acquire("attachProcessGroup");
+    auto model = model_;
+    auto session = session_;
+    // The reducer is built here (no communication); rank 0's weights are broadcast off the JS thread.
+    auto sync = std::make_shared<GradientSync>(group, model->get().named_parameters());
+    return PromiseWorker::queue(
+        info.Env(), [session, sync] { session->attach(sync); }, [](Napi::Env env) { return env.Undefined(); },
+        [model] { model->release(); });
   });
 }
 

@@ -19,6 +19,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value compute_gradients(const Napi::CallbackInfo& info);
   Napi::Value save_state(const Napi::CallbackInfo& info);
   Napi::Value load_state(const Napi::CallbackInfo& info);
+  Napi::Value attach_process_group(const Napi::CallbackInfo& info);
   Napi::Value step_count(const Napi::CallbackInfo& info);
   Napi::Value loss_scale(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);

@@ -20,6 +20,8 @@ inline constexpr const char* kTorch = "ERR_TORCH";              // libtorch itse
 inline constexpr const char* kBusy = "ERR_BUSY";                // a call while another runs on the same model
 inline constexpr const char* kDisposed = "ERR_DISPOSED";        // a call on a disposed model or trainer
 inline constexpr const char* kNative = "ERR_NATIVE";            // anything else thrown by C++
+inline constexpr const char* kArgument = "ERR_ARGUMENT";        // an option out of its range
+inline constexpr const char* kDistributed = "ERR_DISTRIBUTED";  // a rendezvous or collective across processes failed
 }  // namespace codes
 
 class Error : public std::runtime_error {

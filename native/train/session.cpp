@@ -37,7 +37,12 @@ at::Tensor TrainSession::forward_backward(const Batch& host_batch) {
   }
   {
     RECORD_USER_SCOPE("albert::backward");
-    scaler_.scale(loss).backward();
+    if (sync_) {
+      sync_->prepare_for_backward();
+      sync_->backward([&] { scaler_.scale(loss).backward(); });
+    } else {
+      scaler_.scale(loss).backward();
+    }
   }
   return loss.detach();
 }
@@ -57,7 +62,13 @@ void TrainSession::zero_grad() {
   }
 }
 
-StepResult TrainSession::step(const Batch& batch, double lr) {
+void TrainSession::attach(std::shared_ptr<GradientSync> sync) {
+  if (model_.device.type() != at::kCPU) fail(codes::kDevice, "data-parallel training runs on CPU (Gloo) in this build");
+  sync->broadcast_parameters();
+  sync_ = std::move(sync);
+}
+
+StepResult TrainSession::step(const Batch& batch, double lr, bool stop_requested) {
   // The RECORD_USER_SCOPEs name the step's phases for libtorch's profiler
   // (benchmarks/profile/profile_step.cpp); they cost nothing when no profiler is on.
   zero_grad();
@@ -77,12 +88,23 @@ StepResult TrainSession::step(const Batch& batch, double lr) {
   }
   zero_grad();
   RECORD_USER_SCOPE("albert::read_results");
-  return StepResult{loss.item<double>(), grad_norm.item<double>(), overflow, scaler_.current_scale()};
+  double loss_value = loss.item<double>();
+  bool stop = stop_requested;
+  if (sync_) std::tie(loss_value, stop) = sync_->average_loss(loss_value, stop_requested);
+  return StepResult{loss_value, grad_norm.item<double>(), overflow, scaler_.current_scale(), stop};
 }
 
 std::pair<double, NamedTensors> TrainSession::gradients(const Batch& batch) {
   zero_grad();
-  at::Tensor loss = forward_backward(batch);
+  std::shared_ptr<GradientSync> sync = std::exchange(sync_, nullptr);  // this rank's own gradients
+  at::Tensor loss;
+  try {
+    loss = forward_backward(batch);
+  } catch (...) {
+    sync_ = sync;
+    throw;
+  }
+  sync_ = sync;
   std::vector<at::Tensor> gradients = grads();
   scaler_.unscale_(gradients);
   NamedTensors out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "albert/model.h"
+#include "dist/gradient_sync.h"
 #include "optim/adamw.h"
 #include "optim/loss_scaler.h"
 #include "train/eval_step.h"
@@ -24,6 +25,7 @@ struct StepResult {
   double grad_norm;   // global gradient norm before clipping
   bool skipped;       // fp16 overflow: no update this step
   double loss_scale;  // after this step's update
+  bool stop;          // some rank asked to stop after this step (data-parallel; else the caller's own request)
 };
 
 class TrainSession {
@@ -31,7 +33,12 @@ class TrainSession {
   // The model must outlive the session.
   TrainSession(AlbertForSequenceClassification& model, TrainOptions options);
 
-  StepResult step(const Batch& batch, double lr);
+  // With a GradientSync attached, gradients are averaged over the ranks during backward and
+  // `loss` is the mean over the ranks' batches; every rank then takes the same update.
+  StepResult step(const Batch& batch, double lr, bool stop_requested = false);
+  // Data-parallel training from the next step on: broadcasts rank 0's weights first.
+  void attach(std::shared_ptr<GradientSync> sync);
+  bool distributed() const { return sync_ != nullptr; }
   EvalResult eval(const Batch& batch) const { return eval_step(model_, batch, options_.amp); }
   // Forward + backward in train mode; gradients (fp32, CPU) by parameter name. No update.
   std::pair<double, NamedTensors> gradients(const Batch& batch);
@@ -51,6 +58,7 @@ class TrainSession {
   TrainOptions options_;
   AdamW optimizer_;
   LossScaler scaler_;
+  std::shared_ptr<GradientSync> sync_;
 };
 
 }  // namespace albert
