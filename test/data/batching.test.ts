@@ -313,7 +313,7 @@ describe('BatchIterator', () => {
     [{ seed: -1 }, 'Expected non-negative integer for seed but received -1 of type number'],
     [{ dropLast: 1 }, 'Expected boolean for dropLast but received 1 of type number'],
     [{ startBatch: 6 }, 'Expected integer in [0, 5] (the epoch\'s batches) for startBatch but received 6 of type number'],
-    [{ batch_size: 8 }, 'Unknown option batch_size for BatchIterator; the options are batchSize, padTokenId, shuffle, seed, epoch, dropLast, groupByLength, lengthGroupSize, startBatch'],
+    [{ batch_size: 8 }, 'Unknown option batch_size for BatchIterator; the options are batchSize, padTokenId, shuffle, seed, epoch, dropLast, groupByLength, lengthGroupSize, startBatch, numReplicas, rank, padShards'],
   ])('bad option %p', (override, message) => {
     expectError(() => new BatchIterator(examples, { ...options, ...override } as BatchIteratorOptions), 'ERR_ARGUMENT', message);
   });

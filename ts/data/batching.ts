@@ -18,6 +18,13 @@
 //      megabatch, as torch.argmax) with the first element overall, so the largest batch runs
 //      first and an out-of-memory shows at step 1.
 // HF's Trainer passes train_batch_size * gradient_accumulation_steps as batchSize here.
+//
+// Data-parallel sharding (shardOrder): torch.utils.data.DistributedSampler with drop_last=False
+// applied to the epoch's order (after shuffling and grouping). Rank r of R takes positions
+// r, r + R, r + 2R, ...; for training the order is first padded to a multiple of R by repeating
+// it from its start, so every rank runs the same number of steps (an example may then be seen
+// twice in an epoch, as with torch). Batch i of the R ranks together holds the same examples as
+// batch i of one process with R times the batch size.
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
 import type { Batch } from '../model/batch';
 
@@ -165,6 +172,31 @@ export function lengthGroupedOrder(
   return megabatches.flat();
 }
 
+/**
+ * Rank `rank`'s share of `order` among `numReplicas` data-parallel processes, as
+ * torch.utils.data.DistributedSampler (drop_last=False) over positions of `order`:
+ *   pad:  `order` extended to ceil(n / numReplicas) * numReplicas by repeating it from its start
+ *         (more than once when n < numReplicas / 2), then every numReplicas-th entry from `rank`;
+ *         every rank gets ceil(n / numReplicas) indices, some possibly twice.
+ *   !pad: order[rank], order[rank + numReplicas], ...: the shards partition `order` (an eval
+ *         pass sees each example once); lengths differ by at most one, and may be 0.
+ */
+export function shardOrder(order: readonly number[], numReplicas: number, rank: number, pad: boolean): number[] {
+  if (!Array.isArray(order)) throw invalidArgument('an array of indices', 'order', order);
+  if (!isPositiveInteger(numReplicas)) throw invalidArgument('positive integer', 'numReplicas', numReplicas);
+  if (!isNonNegativeInteger(rank) || rank >= numReplicas) throw invalidArgument(`integer in [0, ${numReplicas - 1}]`, 'rank', rank);
+  if (typeof pad !== 'boolean') throw invalidArgument('boolean', 'pad', pad);
+  const n = order.length;
+  if (!pad) {
+    const shard: number[] = [];
+    for (let p = rank; p < n; p += numReplicas) shard.push(order[p]);
+    return shard;
+  }
+  // padded[p] = order[p % n] for p < total: torch's `indices += (indices * ceil(padding / n))[:padding]`
+  const numSamples = Math.ceil(n / numReplicas);
+  return Array.from({ length: numSamples }, (_, k) => order[(rank + k * numReplicas) % n]);
+}
+
 function checkPermutation(permutation: unknown, n: number): asserts permutation is number[] {
   if (!Array.isArray(permutation)) throw invalidArgument('an array of indices', 'permutation', permutation);
   if (permutation.length !== n) {
@@ -259,13 +291,38 @@ export interface BatchIteratorOptions {
   dropLast?: boolean;
   /** Order by lengthGroupedOrder over the epoch's order (HF's group_by_length). Default false. */
   groupByLength?: boolean;
-  /** batchSize given to lengthGroupedOrder. Default batchSize; HF uses batchSize x gradient accumulation steps. */
+  /**
+   * batchSize given to lengthGroupedOrder. Default batchSize x numReplicas (one global batch per
+   * length group); HF uses batchSize x gradient accumulation steps.
+   */
   lengthGroupSize?: number;
-  /** Start at this batch of the epoch (resuming mid-epoch). Default 0. */
+  /** Start at this batch of the epoch (of this rank's shard when numReplicas > 1; resuming mid-epoch). Default 0. */
   startBatch?: number;
+  /** Data-parallel processes sharing the epoch (DistributedSampler's num_replicas), a positive integer. Default 1. */
+  numReplicas?: number;
+  /** This process's shard, an integer in [0, numReplicas) (DistributedSampler's rank). Default 0. */
+  rank?: number;
+  /**
+   * Pad the order to a multiple of numReplicas by repeating its start, so every rank gets as many
+   * batches (training); false gives each example to exactly one rank (evaluation). Default true.
+   */
+  padShards?: boolean;
 }
 
-const ITERATOR_OPTIONS = ['batchSize', 'padTokenId', 'shuffle', 'seed', 'epoch', 'dropLast', 'groupByLength', 'lengthGroupSize', 'startBatch'];
+const ITERATOR_OPTIONS = [
+  'batchSize',
+  'padTokenId',
+  'shuffle',
+  'seed',
+  'epoch',
+  'dropLast',
+  'groupByLength',
+  'lengthGroupSize',
+  'startBatch',
+  'numReplicas',
+  'rank',
+  'padShards',
+];
 
 /**
  * The batches of one epoch, in order, as an async iterator (`for await`).
@@ -279,9 +336,9 @@ const ITERATOR_OPTIONS = ['batchSize', 'padTokenId', 'shuffle', 'seed', 'epoch',
  * (the iterator keeps the examples: do not change them while it runs).
  */
 export class BatchIterator implements AsyncIterableIterator<EpochBatch> {
-  /** The epoch's visiting order (indices into the examples), after shuffling and grouping. */
+  /** The epoch's visiting order (indices into the examples), after shuffling, grouping and sharding. */
   readonly order: readonly number[];
-  /** Batches in this epoch, counting any before startBatch. */
+  /** Batches in this epoch (of this rank's shard), counting any before startBatch. */
   readonly numBatches: number;
   private readonly examples: readonly TokenizedExample[];
   private readonly batchSize: number;
@@ -299,19 +356,25 @@ export class BatchIterator implements AsyncIterableIterator<EpochBatch> {
       }
     }
     const { batchSize, padTokenId, shuffle = false, seed = 42, epoch = 0, dropLast = false, groupByLength = false } = options;
+    const { numReplicas = 1, rank = 0, padShards = true } = options;
     if (!isPositiveInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
     checkPadTokenId(padTokenId);
     if (typeof dropLast !== 'boolean') throw invalidArgument('boolean', 'dropLast', dropLast);
     if (typeof groupByLength !== 'boolean') throw invalidArgument('boolean', 'groupByLength', groupByLength);
-    const lengthGroupSize = options.lengthGroupSize ?? batchSize;
+    if (!isPositiveInteger(numReplicas)) throw invalidArgument('positive integer', 'numReplicas', numReplicas);
+    if (!isNonNegativeInteger(rank) || rank >= numReplicas) throw invalidArgument(`integer in [0, ${numReplicas - 1}]`, 'rank', rank);
+    if (typeof padShards !== 'boolean') throw invalidArgument('boolean', 'padShards', padShards);
+    // one length group per global batch (a batch from each rank), so the ranks' batch i match in length
+    const lengthGroupSize = options.lengthGroupSize ?? batchSize * numReplicas;
     if (!isPositiveInteger(lengthGroupSize)) throw invalidArgument('positive integer', 'lengthGroupSize', lengthGroupSize);
     examples.forEach((example, i) => checkExample(example, `examples[${i}]`));
     let order = epochOrder(examples.length, seed, epoch, shuffle);
     if (groupByLength) {
       order = lengthGroupedOrder(examples.map((e) => e.inputIds.length), lengthGroupSize, order);
     }
+    if (numReplicas > 1) order = shardOrder(order, numReplicas, rank, padShards);
     this.order = order;
-    this.numBatches = dropLast ? Math.floor(examples.length / batchSize) : Math.ceil(examples.length / batchSize);
+    this.numBatches = dropLast ? Math.floor(order.length / batchSize) : Math.ceil(order.length / batchSize);
     const startBatch = options.startBatch ?? 0;
     if (!isNonNegativeInteger(startBatch) || startBatch > this.numBatches) {
       throw invalidArgument(`integer in [0, ${this.numBatches}] (the epoch's batches)`, 'startBatch', startBatch);
