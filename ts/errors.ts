@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ERR_DISPOSED' // a call on a disposed model or trainer
   | 'ERR_TORCH' // libtorch refused an operation
   | 'ERR_NATIVE' // any other native failure
+  | 'ERR_DISTRIBUTED' // a rendezvous or collective across data-parallel processes failed (a peer died, hung or disagrees)
   | 'ERR_ADDON_LOAD'; // the native addon could not be loaded
 
 export class AlbertTrainerError extends Error {

@@ -54,6 +54,7 @@ export interface NativeStepResult {
   gradNorm: number; // global L2 norm of the gradients before clipping (NaN/Infinity on overflow)
   skipped: boolean; // true when fp16 gradients overflowed and the update was skipped
   lossScale: number; // the loss scale after this step (1 when no scaler runs)
+  stop: boolean; // data-parallel: some rank asked to stop after this step; else the stopRequested passed in
 }
 
 export interface NativeParameterInfo {
@@ -92,8 +93,14 @@ export interface NativeTrainerOptions {
 
 export interface NativeTrainer {
   readonly disposed: boolean;
-  /** forward (train mode, autocast), loss, backward, unscale, clip, AdamW, zero grads. */
-  step(batch: NativeBatch, lr: number): Promise<NativeStepResult>;
+  /**
+   * forward (train mode, autocast), loss, backward, unscale, clip, AdamW, zero grads. With a
+   * process group attached, gradients are averaged across the ranks during backward, `loss` is
+   * the ranks' mean, and `stop` is true when any rank passed stopRequested.
+   */
+  step(batch: NativeBatch, lr: number, stopRequested?: boolean): Promise<NativeStepResult>;
+  /** Data-parallel from the next step: c10d's DDP reducer over the parameters; rank 0's weights are broadcast first. */
+  attachProcessGroup(group: NativeProcessGroup): Promise<void>;
   /** forward in eval mode, no grad. */
   evalStep(batch: NativeBatch): Promise<NativeForwardResult>;
   /** forward + backward only (train mode), gradients returned by HF name; nothing is updated. */
@@ -103,6 +110,31 @@ export interface NativeTrainer {
   loadState(file: string): Promise<void>;
   readonly stepCount: number;
   readonly lossScale: number;
+  dispose(): void;
+}
+
+export interface NativeProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  /** The rendezvous and every collective fail with ERR_DISTRIBUTED after this long. */
+  timeoutMs: number;
+  backend: 'gloo' | 'nccl';
+  /** Must be equal on every rank (the run's arguments and data); compared when joining. */
+  fingerprint: string;
+}
+
+/** This process's membership of a data-parallel job (libtorch c10d: TCPStore + Gloo). */
+export interface NativeProcessGroup {
+  /** The rendezvous at masterAddr:masterPort (rank 0 hosts it) and the handshake; ERR_DISTRIBUTED names what is wrong. */
+  join(options: NativeProcessGroupOptions): Promise<void>;
+  allreduce(values: Float64Array, op: 'sum' | 'max'): Promise<Float64Array>;
+  /** Every rank's bytes, in rank order. */
+  allgather(bytes: Buffer): Promise<Buffer[]>;
+  barrier(): Promise<void>;
+  readonly rank: number;
+  readonly worldSize: number;
   dispose(): void;
 }
 
@@ -123,6 +155,7 @@ export interface NativeInfo {
 export interface NativeBinding {
   Model: NativeModelConstructor;
   Trainer: NativeTrainerConstructor;
+  ProcessGroup: new () => NativeProcessGroup;
   info(): NativeInfo;
   setNumThreads(n: number): void;
   /** Seeds the process-wide generators dropout draws from (torch.manual_seed). */
@@ -214,7 +247,7 @@ function withCallerStack(error: unknown, stack: string | undefined): unknown {
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'ERR_ARGUMENT', 'ERR_CONFIG', 'ERR_INPUT', 'ERR_SAFETENSORS', 'ERR_CHECKPOINT', 'ERR_DEVICE', 'ERR_IO',
-  'ERR_BUSY', 'ERR_DISPOSED', 'ERR_TORCH', 'ERR_NATIVE', 'ERR_ADDON_LOAD',
+  'ERR_BUSY', 'ERR_DISPOSED', 'ERR_TORCH', 'ERR_NATIVE', 'ERR_ADDON_LOAD', 'ERR_DISTRIBUTED',
 ]);
 
 function isErrorCode(code: unknown): code is ErrorCode {

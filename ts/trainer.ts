@@ -5,6 +5,7 @@ import { AlbertTrainerError, invalidArgument } from './errors';
 import { type AlbertForSequenceClassification, resolveAmp } from './model/albert';
 import { type Batch, validateBatch } from './model/batch';
 import type { ForwardResult } from './model/albert';
+import { ProcessGroup } from './dist/process-group';
 import { callNative, callNativeSync, native, type NativeAmp, type NativeTrainer } from './native';
 
 export interface OptimizerOptions {
@@ -46,6 +47,8 @@ export interface StepResult {
   skipped: boolean;
   /** The loss scale after this step (1 without fp16). */
   lossScale: number;
+  /** Data-parallel: some rank asked to stop after this step (every rank gets the same answer); else `stopRequested`. */
+  stop: boolean;
 }
 
 function finiteNumber(value: unknown, name: string, check: (v: number) => boolean, expected: string): number {
@@ -86,12 +89,27 @@ export class Trainer {
     );
   }
 
-  /** One optimization step on `batch` with learning rate `lr`. */
-  async step(batch: Batch, lr: number): Promise<StepResult> {
+  /**
+   * One optimization step on `batch` with learning rate `lr`. Data-parallel (after
+   * attachProcessGroup): the gradients are averaged over the ranks, `loss` is their mean, and
+   * `stopRequested` from any rank comes back as `stop` on every rank.
+   */
+  async step(batch: Batch, lr: number, options: { stopRequested?: boolean } = {}): Promise<StepResult> {
     this.assertUsable();
     finiteNumber(lr, 'lr', (v) => v >= 0, 'non-negative number');
     const checked = validateBatch(batch, this.model.config, true);
-    return callNative(() => this.native.step(checked, lr));
+    return callNative(() => this.native.step(checked, lr, options.stopRequested ?? false));
+  }
+
+  /**
+   * Trains data-parallel from the next step on (PyTorch DDP's reducer, from libtorch): rank 0's
+   * weights are broadcast to every rank, and every step's gradients are averaged across the
+   * ranks in buckets while backward runs. Every rank must call it, with the same model config.
+   */
+  async attachProcessGroup(group: ProcessGroup): Promise<void> {
+    this.assertUsable();
+    if (!(group instanceof ProcessGroup)) throw invalidArgument('a ProcessGroup', 'group', group);
+    return callNative(() => this.native.attachProcessGroup(group.native));
   }
 
   /** Eval-mode forward under the trainer's AMP setting. */

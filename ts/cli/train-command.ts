@@ -7,13 +7,17 @@ import type { Argv } from 'yargs';
 import { readDataset } from '../data/dataset';
 import { LABEL_TEXT_COLUMN, labelNamesFromTextColumn } from '../data/label-names';
 import { AlbertTokenizer } from '../data/tokenizer';
-import { AlbertTrainerError } from '../errors';
+import { AlbertTrainerError, invalidArgument } from '../errors';
 import { info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification } from '../model/albert';
 import { type AlbertConfig, albertConfigToJson, parseAlbertConfig, readAlbertConfig } from '../model/config';
 import { resolveDataset, resolveModel } from '../resolve';
-import { DEFAULT_TRAINING_ARGUMENTS as D, trainingArguments } from '../train/arguments';
+import { DEFAULT_TRAINING_ARGUMENTS as D, type TrainingArguments, trainingArguments } from '../train/arguments';
 import { type TrainEvent, train } from '../train/loop';
+import type { TokenizedExample } from '../data/batching';
+import { workerEnvironment } from '../dist/environment';
+import type { ProcessGroup } from '../dist/process-group';
+import { joinTrainingJob, launchRequested, launchTraining, runFingerprint } from './train-launch';
 import { modelCard } from '../train/model-card';
 import { findCheckpoint } from '../train/checkpoint';
 import { checkOutputDirectory, writeOutputDirectory } from '../train/output';
@@ -64,7 +68,14 @@ export function trainOptions(y: Argv) {
     .option('group-by-length', { type: 'boolean', default: D.groupByLength })
     .option('shuffle', { type: 'boolean', default: D.shuffle, describe: '--no-shuffle keeps file order' })
     .option('collapse-guard', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'on a collapse to a constant predictor: restore the best state, halve the LR, go on (at most 3 times)' })
-    .option('threads', { type: 'number', describe: 'libtorch intra-op threads (default: all cores)' })
+    .option('threads', { type: 'number', describe: 'libtorch intra-op threads (default: all cores; data-parallel: cores / --nproc-per-node)' })
+    .option('nproc-per-node', { type: 'number', default: 1, describe: 'data-parallel worker processes on this machine (as torchrun\'s)' })
+    .option('nnodes', { type: 'number', default: 1, describe: 'machines in the data-parallel job' })
+    .option('node-rank', { type: 'number', default: 0, describe: 'this machine\'s index in [0, --nnodes)' })
+    .option('master-addr', { type: 'string', default: '127.0.0.1', describe: 'the address of the machine of rank 0, which hosts the rendezvous' })
+    .option('master-port', { type: 'number', describe: 'the rendezvous port (default: a free one with --nnodes 1, else 29500)' })
+    .option('ddp-backend', { choices: ['auto', 'gloo', 'nccl'] as const, default: 'auto' as const, describe: 'collectives: auto is gloo on CPU, nccl on CUDA' })
+    .option('ddp-timeout', { type: 'number', default: 1800, describe: 'seconds the rendezvous and each collective wait for a peer before the job fails' })
     .option('log-format', { choices: ['pretty', 'jsonl'] as const, default: 'pretty' as const, describe: 'jsonl: stdout carries one JSON event per log and eval' });
 }
 
@@ -140,6 +151,14 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const outputDir = flags['output-dir'];
   const resumeSpec = flags['resume-from-checkpoint'];
   await checkOutputDirectory(outputDir, { resuming: resumeSpec !== undefined });
+  const ddpTimeout = flags['ddp-timeout'];
+  if (typeof ddpTimeout !== 'number' || !Number.isFinite(ddpTimeout) || ddpTimeout <= 0) throw invalidArgument('positive number of seconds', '--ddp-timeout', ddpTimeout);
+  // Data-parallel: launch the workers (the checks above ran once, here), or be one.
+  const worker = workerEnvironment();
+  if (launchRequested(flags, worker)) return launchTraining(flags);
+  if (worker && device === 'cuda') {
+    throw new AlbertTrainerError('ERR_DEVICE', 'data-parallel training on CUDA needs NCCL, which this build does not have; use --device cpu (Gloo)');
+  }
   const resumeFrom = resumeSpec !== undefined ? await findCheckpoint(resumeSpec, outputDir) : undefined;
 
   // 2. Data files, model, tokenizer: everything checked before the first step.
@@ -185,10 +204,45 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     rows.map((row) => ({ ...tokenizer.encode(row.text, row.textPair, args.maxSeqLength), label: row.label }));
   const trainExamples = encode(trainData.rows);
   const evalExamples = evalData ? encode(evalData.rows) : undefined;
+  const group = worker ? await joinTrainingJob(worker, {
+    backend: flags['ddp-backend'] === 'auto' ? (device === 'cuda' ? 'nccl' : 'gloo') : flags['ddp-backend'], timeoutSeconds: ddpTimeout,
+    fingerprint: runFingerprint(args, model.config, trainExamples, evalExamples), threads: flags.threads,
+  }).catch((error: unknown) => {
+    model.dispose();
+    throw error;
+  }) : undefined;
+  try {
+    await trainAndSave({ flags, args, device, amp, facts, model, group, resolved, resolvedData, outputDir, resumeFrom, trainExamples, evalExamples, tokenizer });
+  } finally {
+    group?.dispose();
+  }
+}
+
+interface TrainAndSaveInput {
+  flags: TrainFlags;
+  args: TrainingArguments;
+  device: string;
+  amp: string;
+  facts: ReturnType<typeof info>;
+  model: AlbertForSequenceClassification;
+  group: ProcessGroup | undefined;
+  resolved: Awaited<ReturnType<typeof resolveModel>>;
+  resolvedData: { name: string };
+  outputDir: string;
+  resumeFrom: string | undefined;
+  trainExamples: TokenizedExample[];
+  evalExamples: TokenizedExample[] | undefined;
+  tokenizer: AlbertTokenizer;
+}
+
+/** Trains, then (rank 0) writes the output directory and the table. Other ranks stay silent. */
+async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
+  const { flags, args, device, amp, facts, model, group, resolved, resolvedData, outputDir, resumeFrom, trainExamples, evalExamples, tokenizer } = input;
+  const leader = !group || group.rank === 0;
 
   // 3. Train, reporting as the log format asks.
   const jsonl = flags['log-format'] === 'jsonl';
-  const tty = !jsonl && process.stderr.isTTY;
+  const tty = !jsonl && process.stderr.isTTY && leader;
   const started = Date.now();
   let firstStep: number | undefined;
   // Ctrl-C: the current step finishes, a checkpoint is saved, and we say how to resume; a
@@ -197,19 +251,21 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const onSigint = () => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
-    process.stderr.write(`${tty ? '\n' : ''}albert-train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n`);
+    if (leader) process.stderr.write(`${tty ? '\n' : ''}albert-train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n`);
   };
   process.on('SIGINT', onSigint);
-  if (!jsonl) {
+  if (!jsonl && leader) {
     process.stderr.write(`albert-train: ${trainExamples.length} training examples${evalExamples ? `, ${evalExamples.length} for evaluation` : ''}; ` +
-      `${device}, amp ${amp}, libtorch ${facts.torchVersion}\n`);
+      `${device}, amp ${amp}, libtorch ${facts.torchVersion}${group ? `; data-parallel over ${group.worldSize} processes (${args.perDeviceTrainBatchSize} examples each per step)` : ''}\n`);
   }
   const result = await train({
     model, train: trainExamples, eval: evalExamples, padTokenId: tokenizer.padTokenId, args,
     checkpoints: { dir: outputDir, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir },
     ...(resumeFrom ? { resumeFromCheckpoint: resumeFrom } : {}),
     shouldStop: () => stopRequested,
+    ...(group ? { processGroup: group } : {}),
     onEvent: (event) => {
+      if (!leader && event.type !== 'warning') return;
       if (event.type === 'step') firstStep ??= event.step - 1;
       if (event.type === 'warning') process.stderr.write(`${tty ? '\n' : ''}albert-train: warning: ${event.message}\n`);
       if (jsonl && event.type !== 'step') process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -224,6 +280,11 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   });
 
   process.off('SIGINT', onSigint);
+  if (!leader) { // rank 0 writes the output directory and reports
+    model.dispose();
+    if (result.interrupted) process.exitCode = 130;
+    return;
+  }
   // From here the output directory is written (checkpoints move into it): Ctrl-C waits for it.
   const whileWriting = () => process.stderr.write('albert-train: writing the output directory; it takes a moment\n');
   process.on('SIGINT', whileWriting);

@@ -2,7 +2,8 @@
 //
 //   config.json, model.safetensors   the weights, loadable by HF's from_pretrained
 //   optimizer.safetensors            AdamW moments and step counts, the fp16 loss scaler
-//   rng_state.json                   dropout's generators (CPU, each CUDA device), base64
+//   rng_state.json                   dropout's generators (CPU, each CUDA device), base64; a
+//                                    data-parallel run adds rng_state_<rank>.json for ranks >= 1
 //   resume_state.json                the loop's position: epoch and batch in it, schedule step and
 //                                    LR multipliers, loss sums, guard and early-stopping state,
 //                                    the best evaluation, the log so far
@@ -34,11 +35,17 @@ export const CHECKPOINT_FILES = {
   bestDir: 'best',
 } as const;
 
+/** The RNG state file of `rank` (rank 0's is the single-process name, so either reads it). */
+export function rngStateFile(rank: number): string {
+  return rank === 0 ? CHECKPOINT_FILES.rng : `rng_state_${rank}.json`;
+}
+
 /** What the loop hands over to be written; it writes the native parts itself into `dir`. */
 export interface CheckpointWriter {
   /** Writes config.json + model.safetensors, optimizer.safetensors and best/ into `dir`. */
   writeNative(dir: string): Promise<void>;
-  rngState: unknown;
+  /** Each rank's RNG state, rank 0 first (one entry when not data-parallel). */
+  rngStates: unknown[];
   resumeState: unknown;
   trainerState: unknown;
   trainingArgs: unknown;
@@ -61,7 +68,7 @@ export async function writeCheckpoint(outputDir: string, step: number, writer: C
     await fs.mkdir(outputDir, { recursive: true });
     staging = await fs.mkdtemp(path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.tmp-`));
     await writer.writeNative(staging);
-    await fs.writeFile(path.join(staging, CHECKPOINT_FILES.rng), json(writer.rngState));
+    for (const [rank, rngState] of writer.rngStates.entries()) await fs.writeFile(path.join(staging, rngStateFile(rank)), json(rngState));
     await fs.writeFile(path.join(staging, CHECKPOINT_FILES.resume), json(writer.resumeState));
     await fs.writeFile(path.join(staging, CHECKPOINT_FILES.trainerState), json(writer.trainerState));
     await fs.writeFile(path.join(staging, CHECKPOINT_FILES.trainingArgs), json(writer.trainingArgs));
@@ -132,12 +139,18 @@ export interface LoadedCheckpoint {
   resumeState: Record<string, unknown>;
 }
 
-/** Reads and checks a checkpoint folder's files; each missing or malformed one is an ERR_CHECKPOINT naming it. */
-export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+/**
+ * Reads and checks a checkpoint folder's files, with `rank`'s RNG state; each missing or
+ * malformed one is an ERR_CHECKPOINT naming it.
+ */
+export async function readCheckpoint(dir: string, rank = 0): Promise<LoadedCheckpoint> {
   const file = (name: string) => path.join(dir, name);
-  for (const name of [CHECKPOINT_FILES.weights, CHECKPOINT_FILES.optimizer, CHECKPOINT_FILES.rng, CHECKPOINT_FILES.resume]) {
+  for (const name of [CHECKPOINT_FILES.weights, CHECKPOINT_FILES.optimizer, rngStateFile(rank), CHECKPOINT_FILES.resume]) {
     const stat = await fs.stat(file(name)).catch(() => undefined);
-    if (!stat?.isFile()) throw new AlbertTrainerError('ERR_CHECKPOINT', `${file(name)}: missing; ${dir} is not a complete albert-trainer checkpoint`);
+    if (!stat?.isFile()) {
+      const hint = rank > 0 && name === rngStateFile(rank) ? `; was ${dir} written by a run of fewer than ${rank + 1} processes? resume with the same number` : '';
+      throw new AlbertTrainerError('ERR_CHECKPOINT', `${file(name)}: missing; ${dir} is not a complete albert-trainer checkpoint${hint}`);
+    }
   }
   const readJson = async (name: string) => {
     const text = await fs.readFile(file(name), 'utf8');
@@ -155,7 +168,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     dir,
     weightsFile: file(CHECKPOINT_FILES.weights),
     optimizerFile: file(CHECKPOINT_FILES.optimizer),
-    rngState: await readJson(CHECKPOINT_FILES.rng),
+    rngState: await readJson(rngStateFile(rank)),
     resumeState: resumeState as Record<string, unknown>,
   };
 }

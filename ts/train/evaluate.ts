@@ -1,6 +1,10 @@
 // One pass over evaluation batches: loss (as HF's Trainer averages it: each batch's mean loss
 // counted once per example, so a short last batch weighs what it holds), accuracy, macro-F1,
 // confusion matrix. Runs through Trainer.evalStep, so the trainer's AMP setting applies.
+// Data-parallel: each rank predicts its own shard of the set, and the shards' predictions are
+// gathered so every rank computes the metrics of the whole set (as accelerate's
+// gather_for_metrics; the shards are not padded, so no example counts twice).
+import type { ProcessGroup } from '../dist/process-group';
 import { AlbertTrainerError } from '../errors';
 import type { Batch } from '../model/batch';
 import type { Trainer } from '../trainer';
@@ -11,21 +15,37 @@ export interface EvaluationResult extends ClassificationMetrics {
   examples: number;
 }
 
-export async function evaluate(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>): Promise<EvaluationResult> {
+/** One rank's predictions: class ids, labels, and the sum over examples of their batch's mean loss. */
+interface PredictionShard {
+  predicted: number[];
+  truth: number[];
+  lossSum: number;
+}
+
+async function predictShard(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>): Promise<PredictionShard> {
   const numLabels = trainer.model.config.num_labels;
-  const predicted: number[] = [];
-  const truth: number[] = [];
-  let lossSum = 0;
+  const shard: PredictionShard = { predicted: [], truth: [], lossSum: 0 };
   for await (const batch of batches) {
     if (!(batch.labels instanceof Int32Array)) {
       throw new AlbertTrainerError('ERR_INPUT', 'evaluation batches need integer class labels (single-label classification)');
     }
     const { logits, loss } = await trainer.evalStep(batch);
-    lossSum += (loss ?? Number.NaN) * batch.batchSize;
-    predicted.push(...predictions(logits, numLabels));
-    truth.push(...batch.labels);
+    shard.lossSum += (loss ?? Number.NaN) * batch.batchSize;
+    shard.predicted.push(...predictions(logits, numLabels));
+    shard.truth.push(...batch.labels);
   }
+  return shard;
+}
+
+/** Evaluates `batches` (with `group`: this rank's shard of the set, every rank calling it). */
+export async function evaluate(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>, group?: ProcessGroup): Promise<EvaluationResult> {
+  const mine = await predictShard(trainer, batches);
+  // JSON has no NaN: a NaN loss sum travels as null.
+  const shards = group ? (await group.allgatherJson({ ...mine, lossSum: Number.isFinite(mine.lossSum) ? mine.lossSum : null })).map((s) => ({ ...s, lossSum: s.lossSum ?? Number.NaN })) : [mine];
+  const predicted = shards.flatMap((s) => s.predicted);
+  const truth = shards.flatMap((s) => s.truth);
   if (truth.length === 0) throw new AlbertTrainerError('ERR_INPUT', 'the evaluation set is empty');
-  const metrics = classificationMetrics(Int32Array.from(predicted), Int32Array.from(truth), numLabels);
+  const lossSum = shards.reduce((sum, s) => sum + s.lossSum, 0);
+  const metrics = classificationMetrics(Int32Array.from(predicted), Int32Array.from(truth), trainer.model.config.num_labels);
   return { loss: lossSum / truth.length, examples: truth.length, ...metrics };
 }

@@ -3,20 +3,27 @@
 // best weights kept so that loadBestModelAtEnd hands back the best model, not the last.
 //
 // Step counting follows HF's Trainer (no gradient accumulation): steps per epoch =
-// ceil(examples / batch); total = maxSteps if > 0, else ceil(epochs x steps per epoch); the
+// ceil(examples / batch), with examples = ceil(examples / ranks) when data-parallel; total = maxSteps if > 0, else ceil(epochs x steps per epoch); the
 // fractional epoch logged at global step g is g / steps per epoch. A skipped fp16 step does
 // not advance the schedule (HF: optimizer_step_was_skipped).
+//
+// Data-parallel (TrainInput.processGroup): every rank runs this same loop on its shard of each
+// epoch's order (DistributedSampler's), the native step averages the gradients and the loss
+// across ranks, so every decision here (logging, the guard, early stopping, stopping on
+// request) sees the same numbers on every rank; evaluation is sharded and gathered; only
+// rank 0 writes checkpoints (with every rank's RNG state).
 import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BatchIterator, type TokenizedExample } from '../data/batching';
+import type { ProcessGroup } from '../dist/process-group';
 import { AlbertTrainerError } from '../errors';
 import { getRngState, manualSeed, rngStateFromJson, rngStateToJson, setRngState } from '../random';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { Trainer } from '../trainer';
 import { type TrainingArguments, toHfTrainingArguments } from './arguments';
-import { CHECKPOINT_FILES, RESUME_STATE_FORMAT, checkpointPath, readCheckpoint, rotateCheckpoints, writeCheckpoint } from './checkpoint';
+import { CHECKPOINT_FILES, RESUME_STATE_FORMAT, checkpointPath, readCheckpoint, rngStateFile, rotateCheckpoints, writeCheckpoint } from './checkpoint';
 import { CollapseGuard, type CollapseReason } from './collapse-guard';
 import { type EvaluationResult, evaluate } from './evaluate';
 import { type LoopState, parseResumeState, resumeStateToJson, runIdentity } from './resume-state';
@@ -115,8 +122,17 @@ export interface TrainInput {
   checkpoints?: CheckpointOptions;
   /** A checkpoint folder to continue from (see findCheckpoint for `last`). */
   resumeFromCheckpoint?: string;
-  /** Polled after every step: true stops the run there, saving a checkpoint when `checkpoints` is set. */
+  /**
+   * Polled at every step: true stops the run after it, saving a checkpoint when `checkpoints` is
+   * set. Data-parallel, a request on any rank stops every rank after the same step.
+   */
   shouldStop?: () => boolean;
+  /**
+   * Data-parallel: this process's rank of a joined job (ts/dist/process-group.ts). Every rank
+   * calls train() with the same arguments and data; args.perDeviceTrainBatchSize is per rank.
+   * Only rank 0 writes checkpoints; events are emitted on every rank.
+   */
+  processGroup?: ProcessGroup;
 }
 
 function metricOf(entry: EvalLogEntry, metric: TrainingArguments['metricForBestModel']): number {
@@ -143,7 +159,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     throw new AlbertTrainerError('ERR_ARGUMENT', 'earlyStoppingPatience needs evaluations (evalStrategy epoch or steps)');
   }
   // 1. How many steps, as HF counts them.
-  const stepsPerEpoch = Math.ceil(input.train.length / args.perDeviceTrainBatchSize);
+  const group = input.processGroup;
+  const world = group?.worldSize ?? 1;
+  const rank = group?.rank ?? 0;
+  const shards = { numReplicas: world, rank };
+  const stepsPerEpoch = Math.ceil(Math.ceil(input.train.length / world) / args.perDeviceTrainBatchSize);
   const totalSteps = args.maxSteps > 0 ? args.maxSteps : Math.ceil(args.numTrainEpochs * stepsPerEpoch);
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const scheduleOptions = {
@@ -152,11 +172,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     totalSteps,
     ...(args.warmupSteps > 0 ? { warmupSteps: args.warmupSteps } : { warmupRatio: args.warmupRatio }),
   };
-  const identity = runIdentity(args, input.train.length, totalSteps);
+  const identity = runIdentity(args, input.train.length, totalSteps, world);
   // 2. A checkpoint to resume from is read and checked before anything changes.
-  const resume = input.resumeFromCheckpoint ? await readCheckpoint(input.resumeFromCheckpoint) : undefined;
+  const resume = input.resumeFromCheckpoint ? await readCheckpoint(input.resumeFromCheckpoint, rank) : undefined;
   const resumed = resume ? parseResumeState(resume.resumeState, path.join(resume.dir, CHECKPOINT_FILES.resume), identity) : undefined;
-  const rngState = resume ? rngStateFromJson(resume.rngState, path.join(resume.dir, CHECKPOINT_FILES.rng)) : undefined;
+  const rngState = resume ? rngStateFromJson(resume.rngState, path.join(resume.dir, rngStateFile(rank))) : undefined;
 
   manualSeed(args.seed); // dropout's generator, as HF's Trainer calls set_seed(seed)
   const trainer = new Trainer(model, {
@@ -183,6 +203,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const samplesAtStart = state.samples;
   const started = process.hrtime.bigint();
   const emit = (event: TrainEvent) => input.onEvent?.(event);
+  // Whether to stop after this step: the native step has agreed it across ranks (every rank
+  // must stop at the same step); alone, a request made during the step counts too.
+  const stopAfter = (step: { stop: boolean }) => step.stop || (!group && (input.shouldStop?.() ?? false));
+  const agreedStop = async () => {
+    const mine = input.shouldStop?.() ?? false;
+    return group ? (await group.allreduce([mine ? 1 : 0], 'max'))[0] > 0 : mine;
+  };
 
   // 3. Checkpoints: this step's weights, optimizer, RNG and loop state; best/ when the best is older.
   let lastSavedStep = -1;
@@ -193,6 +220,12 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     state.guard = guard?.snapshot() ?? null;
     const bestIsHere = state.best?.step === state.globalStep && !state.guardEvents.some((g) => g.step === state.globalStep);
     const bestCheckpoint = state.best ? checkpointPath(checkpoints.dir, state.best.step) : null;
+    const rngStates = group ? await group.allgatherJson(rngStateToJson(getRngState())) : [rngStateToJson(getRngState())];
+    if (rank !== 0) { // rank 0 writes the checkpoint, every rank's RNG state included
+      lastSavedStep = state.globalStep;
+      result.lastCheckpoint = checkpointPath(checkpoints.dir, state.globalStep);
+      return;
+    }
     const dir = await writeCheckpoint(checkpoints.dir, state.globalStep, {
       writeNative: async (target) => {
         await model.savePretrained(target);
@@ -203,7 +236,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           if (guard) await fsp.copyFile(bestStateFile, path.join(target, CHECKPOINT_FILES.bestDir, CHECKPOINT_FILES.optimizer));
         }
       },
-      rngState: rngStateToJson(getRngState()),
+      rngStates,
       resumeState: resumeStateToJson({ format: RESUME_STATE_FORMAT, run: identity, hasBestFiles, state }),
       trainerState: hfTrainerState(args, result, { bestModelCheckpoint: bestCheckpoint && fs.existsSync(bestCheckpoint) ? bestCheckpoint : bestIsHere ? bestCheckpoint : null }),
       trainingArgs: toHfTrainingArguments(args),
@@ -217,7 +250,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   // Evaluation batches of similar lengths (the metrics do not depend on the order; padding
   // does cost time): the examples sorted by length once, longest first, stable.
   const evalByLength = input.eval ? [...input.eval].map((e, i) => ({ e, i })).sort((a, b) => b.e.inputIds.length - a.e.inputIds.length || a.i - b.i).map(({ e }) => e) : [];
-  const evalBatches = () => new BatchIterator(evalByLength, { batchSize: args.perDeviceEvalBatchSize, padTokenId });
+  const evalBatches = () => new BatchIterator(evalByLength, { batchSize: args.perDeviceEvalBatchSize, padTokenId, ...shards, padShards: false });
 
   // The full results (confusion matrix included) of the last and the best evaluations, so the
   // model handed back is not evaluated twice when one of them already scored these weights.
@@ -225,7 +258,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   let bestEvaluation: EvaluationResult | undefined;
 
   const runEvaluation = async (epoch: number) => {
-    const evaluation = await evaluate(trainer, evalBatches());
+    const evaluation = await evaluate(trainer, evalBatches(), group);
     lastEvaluation = { step: state.globalStep, evaluation };
     const entry: EvalLogEntry = {
       step: state.globalStep, epoch, eval_loss: evaluation.loss, eval_accuracy: evaluation.accuracy,
@@ -273,12 +306,14 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   };
 
   try {
-    // 4. Resuming: weights, optimizer and scaler, RNG, the best files; the loop state is `state`.
+    // 4. Data-parallel: rank 0's weights everywhere, gradients averaged from the first step.
+    if (group) await trainer.attachProcessGroup(group);
+    // 5. Resuming: weights, optimizer and scaler, RNG, the best files; the loop state is `state`.
     if (resume && resumed) {
       // Each load checks everything before it changes anything, and the model's weights go
       // last, so a checkpoint that does not fit leaves the caller's model as it was (the RNG
       // state set first is reseeded by the next run anyway).
-      const rngFile = path.join(resume.dir, CHECKPOINT_FILES.rng);
+      const rngFile = path.join(resume.dir, rngStateFile(rank));
       const cudaStatesSet = inCheckpoint(rngFile, () => setRngState(rngState as NonNullable<typeof rngState>));
       if (cudaStatesSet !== (rngState as NonNullable<typeof rngState>).cuda.length) {
         emit({ type: 'warning', message: `${rngFile}: holds ${(rngState as NonNullable<typeof rngState>).cuda.length} CUDA generator states, ` +
@@ -306,13 +341,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     for (; state.epoch < epochs && !stop; state.epoch++, state.batchInEpoch = 0) {
       const batches = new BatchIterator(input.train as TokenizedExample[], {
         batchSize: args.perDeviceTrainBatchSize, padTokenId, shuffle: args.shuffle, seed: args.seed, epoch: state.epoch,
-        groupByLength: args.groupByLength, startBatch: Math.min(state.batchInEpoch, stepsPerEpoch),
+        groupByLength: args.groupByLength, startBatch: Math.min(state.batchInEpoch, stepsPerEpoch), ...shards,
       });
       for await (const batch of batches) {
         if (state.globalStep >= totalSteps) break;
         const learningRate = schedule.at(Math.min(state.scheduleStep, totalSteps));
         const stepStart = process.hrtime.bigint();
-        const step = await trainer.step(batch, learningRate);
+        const step = await trainer.step(batch, learningRate, { stopRequested: input.shouldStop?.() ?? false });
         const seconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
         state.batchInEpoch += 1;
         if (!Number.isFinite(step.loss) && !step.skipped) {
@@ -323,7 +358,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           state.globalStep += 1;
           await recover(reason, state.globalStep / stepsPerEpoch);
           if (saveStrategyDue('step')) await saveCheckpoint();
-          if (state.globalStep < totalSteps && input.shouldStop?.()) {
+          if (state.globalStep < totalSteps && stopAfter(step)) {
             result.interrupted = true;
             stop = true;
             break;
@@ -332,12 +367,12 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         }
         if (!step.skipped) state.scheduleStep += 1;
         state.globalStep += 1;
-        state.samples += batch.batchSize;
+        state.samples += batch.batchSize * world; // padded shards: every rank's batch has this size
         state.trainLossSum += step.loss;
         state.logLossSum += step.loss; state.logSteps += 1; state.logGradNorm = step.gradNorm;
         state.evalLossSum += step.loss; state.evalSteps += 1;
         const fractionalEpoch = state.globalStep / stepsPerEpoch;
-        emit({ type: 'step', step: state.globalStep, totalSteps, epoch: fractionalEpoch, loss: step.loss, learningRate, samplesPerSecond: batch.batchSize / seconds });
+        emit({ type: 'step', step: state.globalStep, totalSteps, epoch: fractionalEpoch, loss: step.loss, learningRate, samplesPerSecond: (batch.batchSize * world) / seconds });
         if (state.globalStep % args.loggingSteps === 0) {
           const entry: TrainLogEntry = { step: state.globalStep, epoch: fractionalEpoch, loss: state.logLossSum / state.logSteps, learning_rate: learningRate, grad_norm: state.logGradNorm };
           state.logHistory.push(entry);
@@ -354,7 +389,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
           stop = true;
           break;
         }
-        if (state.globalStep < totalSteps && input.shouldStop?.()) { // after the last step, the run just finishes
+        if (state.globalStep < totalSteps && stopAfter(step)) { // after the last step, the run just finishes
           result.interrupted = true;
           stop = true;
           break;
@@ -372,7 +407,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         result.earlyStopped = true;
         break;
       }
-      if (state.globalStep < totalSteps && input.shouldStop?.()) {
+      if (state.globalStep < totalSteps && (await agreedStop())) {
         result.interrupted = true;
         state.epoch += 1;
         state.batchInEpoch = 0;
@@ -400,7 +435,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     };
     state.logHistory.push(summary);
     if (needsEval) {
-      result.final = handedBack ?? (await evaluate(trainer, evalBatches()));
+      result.final = handedBack ?? (await evaluate(trainer, evalBatches(), group));
     }
     return result;
   } finally {

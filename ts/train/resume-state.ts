@@ -47,13 +47,15 @@ export interface RunIdentity {
   /** Which best-state files the checkpoints carry depends on these two. */
   load_best_model_at_end: boolean;
   collapse_guard: boolean;
+  /** Data-parallel ranks (the data order and steps depend on it); absent in older checkpoints: 1. */
+  world_size: number;
 }
 
-export function runIdentity(args: TrainingArguments, trainExamples: number, totalSteps: number): RunIdentity {
+export function runIdentity(args: TrainingArguments, trainExamples: number, totalSteps: number, worldSize = 1): RunIdentity {
   return {
     train_examples: trainExamples, per_device_train_batch_size: args.perDeviceTrainBatchSize, total_steps: totalSteps,
     seed: args.seed, shuffle: args.shuffle, group_by_length: args.groupByLength,
-    load_best_model_at_end: args.loadBestModelAtEnd, collapse_guard: args.collapseGuard,
+    load_best_model_at_end: args.loadBestModelAtEnd, collapse_guard: args.collapseGuard, world_size: worldSize,
   };
 }
 
@@ -82,8 +84,15 @@ export function parseResumeState(value: Record<string, unknown>, file: string, e
   if (!run || typeof run !== 'object' || !state || typeof state !== 'object' || typeof value.hasBestFiles !== 'boolean') {
     throw bad('expected { format, run, hasBestFiles, state }');
   }
-  for (const [key, want] of Object.entries(expected) as Array<[keyof RunIdentity, unknown]>) {
+  run.world_size ??= 1; // written before data-parallel training existed
+  // world_size first: a different number of processes explains a different total_steps
+  const fields = (Object.entries(expected) as Array<[keyof RunIdentity, unknown]>).sort(([a], [b]) => Number(b === 'world_size') - Number(a === 'world_size'));
+  for (const [key, want] of fields) {
     if (run[key] !== want) {
+      if (key === 'world_size') {
+        throw bad(`the checkpoint was written by a run of ${String(run[key])} process(es), this run has ${String(want)}; ` +
+          'resume with the same --nnodes x --nproc-per-node (the data order and steps depend on it)');
+      }
       throw bad(`the checkpoint was written by a run with ${key} ${JSON.stringify(run[key])}, this run has ${JSON.stringify(want)}; ` +
         'resume with the same data and arguments');
     }
