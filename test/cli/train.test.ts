@@ -3,11 +3,11 @@
 // Bad flags and files: a clear message, a non-zero exit, and no output directory.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts';
 import { AlbertTokenizer } from '../../ts/data/tokenizer';
 import { predictions } from '../../ts/train/metrics';
+import { makeCliFixture } from '../helpers/cli-fixture';
 import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -20,19 +20,7 @@ function cli(args: string[]) {
 }
 
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-cli-'));
-  modelDir = path.join(work, 'tiny');
-  fs.mkdirSync(modelDir);
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'spiece.model']) {
-    fs.copyFileSync(path.join(SHARED_DATA, 'albert-v2-tokenizer', f), path.join(modelDir, f));
-  }
-  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ model_type: 'albert', vocab_size: 30000, embedding_size: 32,
-    hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128 }));
-  dataDir = path.join(work, 'data');
-  fs.mkdirSync(dataDir);
-  const lines = (file: string, n: number) => fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n');
-  fs.writeFileSync(path.join(dataDir, 'train.jsonl'), `${lines('train.jsonl', 320)}\n`);
-  fs.writeFileSync(path.join(dataDir, 'test.jsonl'), `${lines('test.jsonl', 96)}\n`);
+  ({ work, modelDir, dataDir } = makeCliFixture('albert-cli-', { train: 320, test: 96 }));
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

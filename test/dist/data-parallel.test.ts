@@ -5,9 +5,9 @@
 // rank's RNG state, and a resume with another number of processes refused by name.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts';
+import { makeCliFixture } from '../helpers/cli-fixture';
 import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -25,19 +25,7 @@ const COMMON = ['--init', 'random', '--num-train-epochs', '2', '--learning-rate'
   '--no-load-best-model-at-end', '--collapse-guard', 'off', '--log-format', 'jsonl'];
 
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-ddp-'));
-  modelDir = path.join(work, 'tiny');
-  fs.mkdirSync(modelDir);
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'spiece.model']) {
-    fs.copyFileSync(path.join(SHARED_DATA, 'albert-v2-tokenizer', f), path.join(modelDir, f));
-  }
-  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ model_type: 'albert', vocab_size: 30000, embedding_size: 32,
-    hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128 }));
-  dataDir = path.join(work, 'data');
-  fs.mkdirSync(dataDir);
-  const lines = (file: string, n: number) => fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n');
-  fs.writeFileSync(path.join(dataDir, 'train.jsonl'), `${lines('train.jsonl', 96)}\n`); // 96 = 6 global batches of 16
-  fs.writeFileSync(path.join(dataDir, 'test.jsonl'), `${lines('test.jsonl', 41)}\n`); // odd: the eval shards differ in size
+  ({ work, modelDir, dataDir } = makeCliFixture('albert-ddp-', { train: 96, test: 41 })); // 96 = 6 global batches of 16; 41: the eval shards differ in size
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

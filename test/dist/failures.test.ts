@@ -5,8 +5,8 @@
 import { type ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
+import { makeCliFixture } from '../helpers/cli-fixture';
 import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
@@ -78,19 +78,7 @@ const trainArgs = (out: string, more: string[] = []) => ['train', '--model', mod
   '--per-device-train-batch-size', '8', '--learning-rate', '1e-3', '--amp', 'off', '--log-format', 'jsonl', '--logging-steps', '1', ...more];
 
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-ddp-fail-'));
-  modelDir = path.join(work, 'tiny');
-  fs.mkdirSync(modelDir);
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'spiece.model']) {
-    fs.copyFileSync(path.join(SHARED_DATA, 'albert-v2-tokenizer', f), path.join(modelDir, f));
-  }
-  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ model_type: 'albert', vocab_size: 30000, embedding_size: 32,
-    hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 128 }));
-  dataDir = path.join(work, 'data');
-  fs.mkdirSync(dataDir);
-  const lines = (file: string, n: number) => fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n');
-  fs.writeFileSync(path.join(dataDir, 'train.jsonl'), `${lines('train.jsonl', 96)}\n`);
-  fs.writeFileSync(path.join(dataDir, 'test.jsonl'), `${lines('test.jsonl', 32)}\n`);
+  ({ work, modelDir, dataDir } = makeCliFixture('albert-ddp-fail-', { train: 96, test: 32 }));
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

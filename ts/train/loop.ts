@@ -203,9 +203,10 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const samplesAtStart = state.samples;
   const started = process.hrtime.bigint();
   const emit = (event: TrainEvent) => input.onEvent?.(event);
-  // Whether to stop after this step: the native step has agreed it across ranks (every rank
-  // must stop at the same step); alone, a request made during the step counts too.
-  const stopAfter = (step: { stop: boolean }) => step.stop || (!group && (input.shouldStop?.() ?? false));
+  // shouldStop is polled once a step: after it when alone; data-parallel, before it, so the
+  // native step agrees it across ranks (every rank must stop after the same step).
+  const stopRequestedBefore = () => (group ? (input.shouldStop?.() ?? false) : false);
+  const stopAfter = (step: { stop: boolean }) => (group ? step.stop : (input.shouldStop?.() ?? false));
   const agreedStop = async () => {
     const mine = input.shouldStop?.() ?? false;
     return group ? (await group.allreduce([mine ? 1 : 0], 'max'))[0] > 0 : mine;
@@ -347,7 +348,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         if (state.globalStep >= totalSteps) break;
         const learningRate = schedule.at(Math.min(state.scheduleStep, totalSteps));
         const stepStart = process.hrtime.bigint();
-        const step = await trainer.step(batch, learningRate, { stopRequested: input.shouldStop?.() ?? false });
+        const step = await trainer.step(batch, learningRate, { stopRequested: stopRequestedBefore() });
         const seconds = Number(process.hrtime.bigint() - stepStart) / 1e9;
         state.batchInEpoch += 1;
         if (!Number.isFinite(step.loss) && !step.skipped) {
