@@ -156,6 +156,8 @@ export interface NativeBinding {
   Model: NativeModelConstructor;
   Trainer: NativeTrainerConstructor;
   ProcessGroup: new () => NativeProcessGroup;
+  /** The hand-written CPU kernels, one call each, for their reference tests. */
+  kernels: NativeKernels;
   info(): NativeInfo;
   setNumThreads(n: number): void;
   /** Seeds the process-wide generators dropout draws from (torch.manual_seed). */
@@ -164,6 +166,13 @@ export interface NativeBinding {
   getRngState(): NativeRngState;
   /** Restores getRngState's value (CPU, and the CUDA devices both have); returns the CUDA states set. A state of the wrong size is an ERR_CHECKPOINT and sets nothing. */
   setRngState(state: NativeRngState): number;
+}
+
+export interface NativeKernels {
+  /** native/kernels/cpu/dropout.h: values x keep(seed, i) / (1 - p), computed in `dtype` (default fp32), returned as float32. */
+  dropout(values: Float32Array, p: number, seed: bigint, dtype?: 'fp32' | 'bf16'): Float32Array;
+  /** Its gradient through autograd: upstream x keep(seed, i) / (1 - p). */
+  dropoutGrad(values: Float32Array, upstream: Float32Array, p: number, seed: bigint): Float32Array;
 }
 
 export interface NativeRngState {

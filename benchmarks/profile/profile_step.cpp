@@ -4,6 +4,7 @@
 // unscale_clip, adamw, read_results) and the ATen ops by self time (time not spent in a nested
 // op), then the total. Batches are random ids at a fixed (B, T), no padding.
 // ALBERT_PROFILE_SHAPES=aten::fill_ also lists that op's input shapes, dtypes and durations.
+// ALBERT_PROFILE_PLAIN=1 times the steps without the profiler and stops there.
 //
 //   cmake -S . -B build-dev -DALBERT_BUILD_PROFILER=ON ... && cmake --build build-dev --target profile_step
 //   build-dev/profile_step small bf16 16 48 [steps=20] [threads=2]
@@ -91,6 +92,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < steps; ++i) session.step(batch, 1e-4);
   const double plain_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start).count() / steps;
 
+  if (std::getenv("ALBERT_PROFILE_PLAIN")) {  // timing only (e.g. to count page faults without the profiler's allocations)
+    std::printf("%s, amp %s, batch %lld x %lld, %d threads, malloc tuning %s: %.1f ms per step\n", config_name.c_str(), amp.c_str(),
+                static_cast<long long>(batch_size), static_cast<long long>(seq_len), at::get_num_threads(), malloc_tuned ? "on" : "off", plain_ms);
+    return 0;
+  }
   const ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO, /*report_input_shapes=*/true);
   const std::set<ActivityType> activities{ActivityType::CPU};
   prepareProfiler(config, activities);

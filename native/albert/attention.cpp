@@ -1,5 +1,10 @@
 #include "albert/attention.h"
 
+#include "kernels/cpu/dropout.h"
+
+#include <cmath>
+#include <limits>
+
 namespace albert {
 
 AlbertAttention::AlbertAttention(const AlbertConfig& config)
@@ -18,10 +23,19 @@ at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at:
     return projection.forward(x).view({B, T, N, D}).transpose(1, 2);  // (B, N, T, D)
   };
   at::Tensor q = heads(query), k = heads(key), v = heads(value);
-  at::Tensor context = at::scaled_dot_product_attention(q, k, v, keep, train ? attention_dropout : 0.0,
-                                                        /*is_causal=*/false);  // (B, N, T, D)
-  context = context.transpose(1, 2).reshape({B, T, H});                         // (B, T, H)
-  at::Tensor projected = at::dropout(dense.forward(context), output_dropout, train);
+  at::Tensor context;  // (B, N, T, D)
+  const double dropout = train ? attention_dropout : 0.0;
+  if (dropout > 0.0 && x.device().is_cpu()) {
+    // With dropout, SDPA on the CPU takes its math path (the flash kernel has no dropout) and
+    // drops with aten's bernoulli_. This is that path with the counter-based dropout.
+    at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));  // (B, N, T, T)
+    if (keep) scores.masked_fill_(keep->logical_not(), -std::numeric_limits<double>::infinity());
+    context = at::matmul(kernels::dropout(at::softmax(scores, -1), dropout, true), v);
+  } else {
+    context = at::scaled_dot_product_attention(q, k, v, keep, dropout, /*is_causal=*/false);
+  }
+  context = context.transpose(1, 2).reshape({B, T, H});  // (B, T, H)
+  at::Tensor projected = kernels::dropout(dense.forward(context), output_dropout, train);
   return layer_norm.forward(x + projected);  // post-LN
 }
 

@@ -1,5 +1,7 @@
 #include "albert/embeddings.h"
 
+#include "kernels/cpu/dropout.h"
+
 namespace albert {
 
 AlbertEmbeddings::AlbertEmbeddings(const AlbertConfig& config)
@@ -17,7 +19,7 @@ at::Tensor AlbertEmbeddings::forward(const at::Tensor& input_ids, const at::Tens
   x = x + at::embedding(token_type_embeddings, token_type_ids);                   // (B, T, E)
   x = x + at::embedding(position_embeddings, position_ids);                       // (T, E) broadcast
   x = layer_norm.forward(x);
-  return at::dropout(x, dropout, train);
+  return kernels::dropout(x, dropout, train);
 }
 
 void AlbertEmbeddings::collect(const std::string& prefix, NamedTensors& out) const {

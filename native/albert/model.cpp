@@ -1,5 +1,7 @@
 #include "albert/model.h"
 
+#include "kernels/cpu/dropout.h"
+
 #include "albert/init.h"
 #include "common/error.h"
 
@@ -29,7 +31,7 @@ at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids,
   at::Tensor hidden = encoder.forward(embeddings.forward(input_ids, token_type_ids, train), keep, train);  // (B, T, H)
   at::Tensor first = hidden.select(1, 0);                                                                    // (B, H)
   at::Tensor pooled = at::tanh(pooler.forward(first));                                                      // (B, H)
-  return classifier.forward(at::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)
+  return classifier.forward(kernels::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)
 }
 
 const at::Tensor& AlbertForSequenceClassification::parameter(const std::string& name) const {

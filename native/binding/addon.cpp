@@ -1,5 +1,6 @@
 // The addon entry: registers the classes and functions and nothing else.
 #include "binding/errors.h"
+#include "binding/kernels_binding.h"
 #include "binding/model_wrap.h"
 #include "binding/process_group_wrap.h"
 #include "binding/trainer_wrap.h"
@@ -86,6 +87,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("Trainer", TrainerWrap::define(env));
   exports.Set("ProcessGroup", ProcessGroupWrap::define(env));
+  exports.Set("kernels", kernels_object(env));
   exports.Set("info", Napi::Function::New(env, info));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
   exports.Set("manualSeed", Napi::Function::New(env, manual_seed));

@@ -58,7 +58,7 @@ describe('a run forced to collapse', () => {
     const out = path.join(work, `out-${guard}`);
     const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'train', '--model', path.join(work, 'tiny'),
       '--init', 'random', '--dataset', path.join(work, 'data'), '--output-dir', out, '--max-steps', '250', '--eval-strategy', 'steps',
-      '--eval-steps', '25', '--learning-rate', '1e-2', '--warmup-ratio', '0.3', '--amp', 'off', '--threads', '2',
+      '--eval-steps', '25', '--learning-rate', '5e-3', '--warmup-ratio', '0.3', '--amp', 'off', '--threads', '2',
       '--collapse-guard', guard, '--no-load-best-model-at-end'], { encoding: 'utf8' });
     expect(result.stderr).not.toMatch(/ERR_/);
     expect(result.status).toBe(0);

@@ -1,0 +1,72 @@
+#include "binding/kernels_binding.h"
+
+#include "binding/errors.h"
+#include "common/error.h"
+#include "kernels/cpu/dropout.h"
+
+namespace albert::binding {
+
+namespace {
+
+at::Tensor tensor_from(const Napi::Value& value, const Napi::Value& dtype_value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    fail(codes::kInput, "expected a Float32Array");
+  }
+  Napi::Float32Array values = value.As<Napi::Float32Array>();
+  at::Tensor out = at::empty({static_cast<int64_t>(values.ElementLength())}, at::kFloat);  // (n)
+  std::copy(values.Data(), values.Data() + values.ElementLength(), out.data_ptr<float>());
+  const std::string dtype = dtype_value.IsString() ? dtype_value.As<Napi::String>().Utf8Value() : "fp32";
+  if (dtype != "fp32" && dtype != "bf16") fail(codes::kArgument, "dtype must be fp32 or bf16, got " + dtype);
+  return dtype == "bf16" ? out.to(at::kBFloat16) : out;
+}
+
+Napi::Float32Array to_js(Napi::Env env, const at::Tensor& tensor) {
+  const at::Tensor values = tensor.to(at::kFloat).contiguous();
+  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(values.numel()));
+  std::copy(values.data_ptr<float>(), values.data_ptr<float>() + values.numel(), out.Data());
+  return out;
+}
+
+uint64_t seed_from(const Napi::Value& value) {
+  if (!value.IsBigInt()) fail(codes::kInput, "expected the seed as a BigInt");
+  bool lossless = false;
+  const uint64_t seed = value.As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) fail(codes::kArgument, "the seed must fit in 64 unsigned bits");
+  return seed;
+}
+
+double probability_from(const Napi::Value& value) {
+  if (!value.IsNumber()) fail(codes::kInput, "expected a dropout probability");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+// dropout(values, p, seed, dtype?): the kernel's output, as float32.
+Napi::Value dropout(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    at::Tensor x = tensor_from(info[0], info[3]);
+    return to_js(info.Env(), kernels::fast_dropout(x, probability_from(info[1]), seed_from(info[2])));
+  });
+}
+
+// dropoutGrad(values, upstream, p, seed): d(sum(upstream * dropout(values)))/d(values), through autograd.
+Napi::Value dropout_grad(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    at::Tensor x = tensor_from(info[0], Napi::Value()).requires_grad_(true);
+    at::Tensor upstream = tensor_from(info[1], Napi::Value());
+    if (upstream.numel() != x.numel()) fail(codes::kInput, "upstream must have as many values as values");
+    at::AutoGradMode grad_mode(true);
+    kernels::fast_dropout(x, probability_from(info[2]), seed_from(info[3])).backward(upstream);
+    return to_js(info.Env(), x.grad());
+  });
+}
+
+}  // namespace
+
+Napi::Object kernels_object(Napi::Env env) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dropout", Napi::Function::New(env, dropout));
+  out.Set("dropoutGrad", Napi::Function::New(env, dropout_grad));
+  return out;
+}
+
+}  // namespace albert::binding
