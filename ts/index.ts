@@ -29,7 +29,7 @@ export type { TrainingArguments } from './train/arguments';
 export { LearningRateSchedule, learningRate } from './train/schedule';
 export type { ScheduleOptions, SchedulerType } from './train/schedule';
 export { train } from './train/loop';
-export type { TrainEvent, TrainInput, TrainResult } from './train/loop';
+export type { TrainEvent, TrainInput, TrainResult } from './train/train-types';
 export { evaluate } from './train/evaluate';
 export type { EvaluationResult } from './train/evaluate';
 export { ProcessGroup } from './dist/process-group';

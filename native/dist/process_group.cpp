@@ -56,6 +56,24 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const ProcessGroupOptions
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+// Whether `key` is in the store, or appears there before `deadline`.
+bool appears_by(c10d::Store& store, const std::string& key, std::chrono::steady_clock::time_point deadline) {
+  if (store.check({key})) return true;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  try {
+    store.wait({key}, left);
+    return true;
+  } catch (const c10::DistStoreError&) {
+    return false;
+  }
+}
+
+std::string world_mismatch(int rank, const std::string& its_world, const std::string& rank0_world) {
+  return "rank " + std::to_string(rank) + " was started with WORLD_SIZE=" + its_world + ", rank 0 with " + rank0_world +
+         ": every process of a job needs the same WORLD_SIZE (--nnodes x --nproc-per-node)";
+}
+
 void check_options(const ProcessGroupOptions& o) {
   if (o.world_size < 1) fail(codes::kArgument, "WORLD_SIZE must be at least 1, got " + std::to_string(o.world_size));
   if (o.rank < 0 || o.rank >= o.world_size) {
@@ -113,8 +131,7 @@ DistributedGroup::DistributedGroup(const ProcessGroupOptions& options) : options
       const std::string theirs = as_string(store_->get(keys + "world"));
       store_->set(keys + "join/" + std::to_string(options_.rank), as_bytes(joined));
       if (theirs != world) {
-        fail(codes::kDistributed, me + " was started with WORLD_SIZE=" + world + ", rank 0 with " + theirs +
-                                      ": every process of a job needs the same WORLD_SIZE (--nnodes x --nproc-per-node)");
+        fail(codes::kDistributed, world_mismatch(options_.rank, world, theirs));
       }
     }
     if (options_.rank == 0) {
@@ -123,15 +140,7 @@ DistributedGroup::DistributedGroup(const ProcessGroupOptions& options) : options
       const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
       for (int r = 1; r < options_.world_size && verdict == "ok"; ++r) {
         const std::string key = keys + "join/" + std::to_string(r);
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || !(store_->check({key}) || [&] {
-              try {
-                store_->wait({key}, left);
-                return true;
-              } catch (const c10::DistStoreError&) {
-                return false;
-              }
-            }())) {
+        if (!appears_by(*store_, key, deadline)) {
           missing.push_back(r);
           continue;
         }
@@ -139,8 +148,7 @@ DistributedGroup::DistributedGroup(const ProcessGroupOptions& options) : options
         const size_t newline = theirs.find('\n');
         const std::string their_world = theirs.substr(0, newline);
         if (their_world != world) {
-          verdict = "rank " + std::to_string(r) + " was started with WORLD_SIZE=" + their_world + ", rank 0 with " + world +
-                    ": every process of a job needs the same WORLD_SIZE (--nnodes x --nproc-per-node)";
+          verdict = world_mismatch(r, their_world, world);
         } else if (theirs.substr(newline + 1) != options_.fingerprint) {
           verdict = "rank " + std::to_string(r) + " runs with other training arguments or data than rank 0: every process of a job must run the same command on the same files";
         }

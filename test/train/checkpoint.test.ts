@@ -9,7 +9,8 @@ import type { TokenizedExample } from '../../ts/data/batching';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { type TrainingArguments, trainingArguments } from '../../ts/train/arguments';
 import { CHECKPOINT_FILES, listCheckpoints, rotateCheckpoints } from '../../ts/train/checkpoint';
-import { type TrainEvent, type TrainInput, type TrainResult, train } from '../../ts/train/loop';
+import { train } from '../../ts/train/loop';
+import type { TrainEvent, TrainInput, TrainResult } from '../../ts/train/train-types';
 import { expectError, removeTempDirs, rng, snapshot, tempDir, tinyConfig } from '../helpers/fixtures';
 
 const VOCAB = 64;

@@ -40,12 +40,17 @@ async function predictShard(trainer: Trainer, batches: Iterable<Batch> | AsyncIt
 /** Evaluates `batches` (with `group`: this rank's shard of the set, every rank calling it). */
 export async function evaluate(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>, group?: ProcessGroup): Promise<EvaluationResult> {
   const mine = await predictShard(trainer, batches);
-  // JSON has no NaN: a NaN loss sum travels as null.
-  const shards = group ? (await group.allgatherJson({ ...mine, lossSum: Number.isFinite(mine.lossSum) ? mine.lossSum : null })).map((s) => ({ ...s, lossSum: s.lossSum ?? Number.NaN })) : [mine];
+  const shards = group ? await gatherShards(group, mine) : [mine];
   const predicted = shards.flatMap((s) => s.predicted);
   const truth = shards.flatMap((s) => s.truth);
   if (truth.length === 0) throw new AlbertTrainerError('ERR_INPUT', 'the evaluation set is empty');
   const lossSum = shards.reduce((sum, s) => sum + s.lossSum, 0);
   const metrics = classificationMetrics(Int32Array.from(predicted), Int32Array.from(truth), trainer.model.config.num_labels);
   return { loss: lossSum / truth.length, examples: truth.length, ...metrics };
+}
+
+/** Every rank's shard, in rank order. JSON has no NaN: a NaN loss sum travels as null. */
+async function gatherShards(group: ProcessGroup, mine: PredictionShard): Promise<PredictionShard[]> {
+  const all = await group.allgatherJson({ ...mine, lossSum: Number.isFinite(mine.lossSum) ? mine.lossSum : null });
+  return all.map((shard) => ({ ...shard, lossSum: shard.lossSum ?? Number.NaN }));
 }

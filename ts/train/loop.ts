@@ -3,8 +3,9 @@
 // best weights kept so that loadBestModelAtEnd hands back the best model, not the last.
 //
 // Step counting follows HF's Trainer (no gradient accumulation): steps per epoch =
-// ceil(examples / batch), with examples = ceil(examples / ranks) when data-parallel; total = maxSteps if > 0, else ceil(epochs x steps per epoch); the
-// fractional epoch logged at global step g is g / steps per epoch. A skipped fp16 step does
+// ceil(examples / batch), with examples = ceil(examples / ranks) when data-parallel; total =
+// maxSteps if > 0, else ceil(epochs x steps per epoch); the fractional epoch logged at global
+// step g is g / steps per epoch. A skipped fp16 step does
 // not advance the schedule (HF: optimizer_step_was_skipped).
 //
 // Data-parallel (TrainInput.processGroup): every rank runs this same loop on its shard of each
@@ -17,10 +18,8 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BatchIterator, type TokenizedExample } from '../data/batching';
-import type { ProcessGroup } from '../dist/process-group';
 import { AlbertTrainerError } from '../errors';
 import { getRngState, manualSeed, rngStateFromJson, rngStateToJson, setRngState } from '../random';
-import type { AlbertForSequenceClassification } from '../model/albert';
 import { Trainer } from '../trainer';
 import { type TrainingArguments, toHfTrainingArguments } from './arguments';
 import { CHECKPOINT_FILES, RESUME_STATE_FORMAT, checkpointPath, readCheckpoint, rngStateFile, rotateCheckpoints, writeCheckpoint } from './checkpoint';
@@ -29,111 +28,8 @@ import { type EvaluationResult, evaluate } from './evaluate';
 import { type LoopState, parseResumeState, resumeStateToJson, runIdentity } from './resume-state';
 import { LearningRateSchedule } from './schedule';
 import { hfTrainerState } from './trainer-state';
+import type { CheckpointOptions, EvalLogEntry, GuardEntry, TrainEvent, TrainInput, TrainLogEntry, TrainResult, TrainSummaryEntry } from './train-types';
 
-export interface TrainLogEntry {
-  step: number;
-  epoch: number;
-  loss: number; // mean training loss since the previous log
-  learning_rate: number;
-  grad_norm: number;
-}
-
-export interface EvalLogEntry {
-  step: number;
-  epoch: number;
-  eval_loss: number;
-  eval_accuracy: number;
-  eval_macro_f1: number;
-  eval_samples: number;
-  /** Mean training loss since the previous evaluation (the results table's "Training Loss"). */
-  train_loss: number;
-}
-
-/** What the collapse guard did: rolled back to the best evaluation and scaled the LR. */
-export interface GuardEntry {
-  step: number;
-  epoch: number;
-  reason: CollapseReason;
-  restored_step: number;
-  restored_accuracy: number;
-  lr_factor: number;
-}
-
-/** The last log entry of a finished run, as HF's Trainer appends it. */
-export interface TrainSummaryEntry {
-  step: number;
-  epoch: number;
-  /** Mean training loss over all steps of the run (a resumed run's included). */
-  train_loss: number;
-  train_runtime: number;
-  train_samples_per_second: number;
-  train_steps_per_second: number;
-  total_flos: number;
-}
-
-export type LogEntry = TrainLogEntry | EvalLogEntry | GuardEntry | TrainSummaryEntry;
-
-export type TrainEvent =
-  | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; samplesPerSecond: number }
-  | ({ type: 'guard' } & GuardEntry)
-  | ({ type: 'log' } & TrainLogEntry)
-  | ({ type: 'eval' } & EvalLogEntry)
-  /** Something the run goes on with but the user should know (e.g. a resume on another machine). */
-  | { type: 'warning'; message: string };
-
-export interface TrainResult {
-  globalStep: number;
-  totalSteps: number;
-  epochs: number;
-  stepsPerEpoch: number;
-  logHistory: LogEntry[];
-  guardEvents: GuardEntry[];
-  evaluations: EvalLogEntry[];
-  best?: EvalLogEntry;
-  /** The evaluation of the model as it is handed back (the best one with loadBestModelAtEnd). */
-  final?: EvaluationResult;
-  /** Seconds and throughput of this call (a resumed run counts from its resume). */
-  trainSeconds: number;
-  samplesPerSecond: number;
-  /** The step a resumed run started from (0: a fresh run). */
-  resumedFromStep: number;
-  /** Stopped by `shouldStop` (e.g. Ctrl-C) after a step; `lastCheckpoint` holds the state to resume from. */
-  interrupted: boolean;
-  /** Stopped by early stopping (earlyStoppingPatience evaluations without improvement). */
-  earlyStopped: boolean;
-  lastCheckpoint?: string;
-}
-
-export interface CheckpointOptions {
-  /** Where checkpoint-<step>/ folders go (HF: the output directory). */
-  dir: string;
-  /** Copied into each checkpoint, as HF's Trainer saves the tokenizer with it. */
-  tokenizerDir?: string;
-}
-
-export interface TrainInput {
-  model: AlbertForSequenceClassification;
-  train: readonly TokenizedExample[];
-  eval?: readonly TokenizedExample[];
-  padTokenId: number;
-  args: TrainingArguments;
-  onEvent?: (event: TrainEvent) => void;
-  /** Without it, nothing is saved (args.saveStrategy is ignored) and the run cannot be resumed. */
-  checkpoints?: CheckpointOptions;
-  /** A checkpoint folder to continue from (see findCheckpoint for `last`). */
-  resumeFromCheckpoint?: string;
-  /**
-   * Polled at every step: true stops the run after it, saving a checkpoint when `checkpoints` is
-   * set. Data-parallel, a request on any rank stops every rank after the same step.
-   */
-  shouldStop?: () => boolean;
-  /**
-   * Data-parallel: this process's rank of a joined job (ts/dist/process-group.ts). Every rank
-   * calls train() with the same arguments and data; args.perDeviceTrainBatchSize is per rank.
-   * Only rank 0 writes checkpoints; events are emitted on every rank.
-   */
-  processGroup?: ProcessGroup;
-}
 
 function metricOf(entry: EvalLogEntry, metric: TrainingArguments['metricForBestModel']): number {
   if (metric === 'loss') return -entry.eval_loss;

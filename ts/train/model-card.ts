@@ -2,7 +2,7 @@
 // results, hyperparameters, the results table, framework versions), saying what albert-trainer
 // did differently (which evaluation the saved weights come from).
 import { type TrainingArguments } from './arguments';
-import type { TrainResult } from './loop';
+import type { TrainResult } from './train-types';
 import { resultsTable } from './results-table';
 
 export interface ModelCardInput {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { type TrainingArguments, toHfTrainingArguments } from './arguments';
-import type { TrainResult } from './loop';
+import type { TrainResult } from './train-types';
 import { epochAt, hfTrainerState } from './trainer-state';
 
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'];

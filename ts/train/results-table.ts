@@ -1,6 +1,6 @@
 // The per-evaluation results table, laid out as HF's Trainer model cards print it:
 // | Training Loss | Epoch | Step | Validation Loss | Accuracy | (+ Macro F1).
-import type { EvalLogEntry } from './loop';
+import type { EvalLogEntry } from './train-types';
 
 export function resultsTable(evaluations: readonly EvalLogEntry[]): string {
   const rows = evaluations.map((e) =>

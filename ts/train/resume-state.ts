@@ -6,7 +6,7 @@
 import { AlbertTrainerError } from '../errors';
 import type { TrainingArguments } from './arguments';
 import type { CollapseGuardState } from './collapse-guard';
-import type { EvalLogEntry, GuardEntry, LogEntry } from './loop';
+import type { EvalLogEntry, GuardEntry, LogEntry } from './train-types';
 import { RESUME_STATE_FORMAT } from './checkpoint';
 import type { LrMultiplier } from './schedule';
 

@@ -2,7 +2,7 @@
 // that dataclass has, so `TrainerState.load_from_json` reads ours. Used by the output
 // directory and by every checkpoint.
 import type { TrainingArguments } from './arguments';
-import type { EvalLogEntry, TrainResult } from './loop';
+import type { EvalLogEntry, TrainResult } from './train-types';
 
 export interface TrainerStateOptions {
   /** The checkpoint folder of the best evaluation, when one exists on disk. */

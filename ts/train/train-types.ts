@@ -1,0 +1,113 @@
+// What train() takes, tells and returns: its input, the events it emits, the log entries it
+// keeps (HF's log_history shapes), and its result.
+import type { TokenizedExample } from '../data/batching';
+import type { ProcessGroup } from '../dist/process-group';
+import type { AlbertForSequenceClassification } from '../model/albert';
+import type { TrainingArguments } from './arguments';
+import type { CollapseReason } from './collapse-guard';
+import type { EvaluationResult } from './evaluate';
+
+export interface TrainLogEntry {
+  step: number;
+  epoch: number;
+  loss: number; // mean training loss since the previous log
+  learning_rate: number;
+  grad_norm: number;
+}
+
+export interface EvalLogEntry {
+  step: number;
+  epoch: number;
+  eval_loss: number;
+  eval_accuracy: number;
+  eval_macro_f1: number;
+  eval_samples: number;
+  /** Mean training loss since the previous evaluation (the results table's "Training Loss"). */
+  train_loss: number;
+}
+
+/** What the collapse guard did: rolled back to the best evaluation and scaled the LR. */
+export interface GuardEntry {
+  step: number;
+  epoch: number;
+  reason: CollapseReason;
+  restored_step: number;
+  restored_accuracy: number;
+  lr_factor: number;
+}
+
+/** The last log entry of a finished run, as HF's Trainer appends it. */
+export interface TrainSummaryEntry {
+  step: number;
+  epoch: number;
+  /** Mean training loss over all steps of the run (a resumed run's included). */
+  train_loss: number;
+  train_runtime: number;
+  train_samples_per_second: number;
+  train_steps_per_second: number;
+  total_flos: number;
+}
+
+export type LogEntry = TrainLogEntry | EvalLogEntry | GuardEntry | TrainSummaryEntry;
+
+export type TrainEvent =
+  | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; samplesPerSecond: number }
+  | ({ type: 'guard' } & GuardEntry)
+  | ({ type: 'log' } & TrainLogEntry)
+  | ({ type: 'eval' } & EvalLogEntry)
+  /** Something the run goes on with but the user should know (e.g. a resume on another machine). */
+  | { type: 'warning'; message: string };
+
+export interface TrainResult {
+  globalStep: number;
+  totalSteps: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  logHistory: LogEntry[];
+  guardEvents: GuardEntry[];
+  evaluations: EvalLogEntry[];
+  best?: EvalLogEntry;
+  /** The evaluation of the model as it is handed back (the best one with loadBestModelAtEnd). */
+  final?: EvaluationResult;
+  /** Seconds and throughput of this call (a resumed run counts from its resume). */
+  trainSeconds: number;
+  samplesPerSecond: number;
+  /** The step a resumed run started from (0: a fresh run). */
+  resumedFromStep: number;
+  /** Stopped by `shouldStop` (e.g. Ctrl-C) after a step; `lastCheckpoint` holds the state to resume from. */
+  interrupted: boolean;
+  /** Stopped by early stopping (earlyStoppingPatience evaluations without improvement). */
+  earlyStopped: boolean;
+  lastCheckpoint?: string;
+}
+
+export interface CheckpointOptions {
+  /** Where checkpoint-<step>/ folders go (HF: the output directory). */
+  dir: string;
+  /** Copied into each checkpoint, as HF's Trainer saves the tokenizer with it. */
+  tokenizerDir?: string;
+}
+
+export interface TrainInput {
+  model: AlbertForSequenceClassification;
+  train: readonly TokenizedExample[];
+  eval?: readonly TokenizedExample[];
+  padTokenId: number;
+  args: TrainingArguments;
+  onEvent?: (event: TrainEvent) => void;
+  /** Without it, nothing is saved (args.saveStrategy is ignored) and the run cannot be resumed. */
+  checkpoints?: CheckpointOptions;
+  /** A checkpoint folder to continue from (see findCheckpoint for `last`). */
+  resumeFromCheckpoint?: string;
+  /**
+   * Polled at every step: true stops the run after it, saving a checkpoint when `checkpoints` is
+   * set. Data-parallel, a request on any rank stops every rank after the same step.
+   */
+  shouldStop?: () => boolean;
+  /**
+   * Data-parallel: this process's rank of a joined job (ts/dist/process-group.ts). Every rank
+   * calls train() with the same arguments and data; args.perDeviceTrainBatchSize is per rank.
+   * Only rank 0 writes checkpoints; events are emitted on every rank.
+   */
+  processGroup?: ProcessGroup;
+}
