@@ -151,6 +151,22 @@ test('bad torchrun variables are named', async () => {
   expect(noPort.stderr).toContain('MASTER_PORT is not set');
 });
 
+test('bad data-parallel flags: one message naming the flag, exit 2, nothing written', async () => {
+  const out = path.join(work, 'bad-flags');
+  const cases: Array<[string[], NodeJS.ProcessEnv, string]> = [
+    [['--ddp-timeout', '0'], {}, 'Expected positive number of seconds for --ddp-timeout but received 0'],
+    [['--nproc-per-node', '0'], {}, 'Expected positive integer for --nproc-per-node but received 0'],
+    [['--nnodes', '2', '--node-rank', '2'], {}, '--node-rank'],
+    [['--ddp-backend', 'nccl'], { RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: '29500' }, 'ERR_DEVICE: the nccl backend needs a CUDA build of libtorch'],
+  ];
+  for (const [flags, env, message] of cases) {
+    const r = await start(trainArgs(out, ['--save-strategy', 'no', ...flags]), env).done;
+    expect({ flags, status: r.status }).toEqual({ flags, status: 2 });
+    expect(r.stderr).toContain(message);
+    expect(fs.existsSync(out)).toBe(false);
+  }
+});
+
 describe('Ctrl-C', () => {
   type Log = { step: number; loss?: number };
   const losses = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as { log_history: Log[] }).log_history
