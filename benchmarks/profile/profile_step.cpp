@@ -3,7 +3,7 @@
 // activities). Prints, per step: the phases the session names (albert::forward, backward,
 // unscale_clip, adamw, read_results) and the ATen ops by self time (time not spent in a nested
 // op), then the total. Batches are random ids at a fixed (B, T), no padding.
-// ALBERT_PROFILE_SHAPES=aten::fill_ also lists that op's input shapes, dtypes and durations.
+// ALBERT_PROFILE_SHAPES=aten::fill_ also lists that op's input shapes, dtypes and durations, and the ops that called it.
 // ALBERT_PROFILE_PLAIN=1 times the steps without the profiler and stops there.
 //
 //   cmake -S . -B build-dev -DALBERT_BUILD_PROFILER=ON ... && cmake --build build-dev --target profile_step
@@ -140,10 +140,18 @@ int main(int argc, char** argv) {
     }
     for (const auto& [k, n] : seen) std::printf("%s x%d\n", k.c_str(), n);
   }
+  const char* traced = std::getenv("ALBERT_PROFILE_SHAPES");
+  std::map<std::string, int> callers;  // the traced op's enclosing ops, outermost last
   for (const KinetoEvent* e : events) {
     close_until(e->startThreadId(), e->startNs());
+    if (traced != nullptr && e->name() == traced) {
+      std::string chain;
+      for (auto it = open.rbegin(); it != open.rend() && it - open.rbegin() < 4; ++it) chain += " < " + it->first->name();
+      callers[chain] += 1;
+    }
     open.emplace_back(e, 0.0);
   }
+  for (const auto& [chain, n] : callers) std::printf("%s%s x%d\n", traced, chain.c_str(), n);
   close_until(UINT64_MAX, UINT64_MAX);
 
   // 2. The tables, per step.

@@ -17,26 +17,29 @@ AlbertAttention::AlbertAttention(const AlbertConfig& config)
       attention_dropout(config.attention_probs_dropout_prob),
       output_dropout(config.hidden_dropout_prob) {}
 
-at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
-  const int64_t B = x.size(0), T = x.size(1), H = x.size(2), N = num_heads, D = H / N;
-  auto heads = [&](const Linear& projection) {
-    return projection.forward(x).view({B, T, N, D}).transpose(1, 2);  // (B, N, T, D)
+at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                                   bool first_token_only) const {
+  const int64_t B = x.size(0), H = x.size(2), N = num_heads, D = H / N;  // x: (B, T, H)
+  const at::Tensor queries_in = first_token_only ? x.narrow(1, 0, 1) : x;  // (B, Tq, H)
+  const int64_t Tq = queries_in.size(1);
+  auto heads = [&](const Linear& projection, const at::Tensor& in) {
+    return projection.forward(in).view({B, in.size(1), N, D}).transpose(1, 2);  // (B, N, T or Tq, D)
   };
-  at::Tensor q = heads(query), k = heads(key), v = heads(value);
-  at::Tensor context;  // (B, N, T, D)
+  at::Tensor q = heads(query, queries_in), k = heads(key, x), v = heads(value, x);
+  at::Tensor context;  // (B, N, Tq, D)
   const double dropout = train ? attention_dropout : 0.0;
   if (dropout > 0.0 && x.device().is_cpu()) {
     // With dropout, SDPA on the CPU takes its math path (the flash kernel has no dropout) and
     // drops with aten's bernoulli_. This is that path with the counter-based dropout.
-    at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));  // (B, N, T, T)
+    at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));  // (B, N, Tq, T)
     if (keep) scores.masked_fill_(keep->logical_not(), -std::numeric_limits<double>::infinity());
     context = at::matmul(kernels::dropout(at::softmax(scores, -1), dropout, true), v);
   } else {
     context = at::scaled_dot_product_attention(q, k, v, keep, dropout, /*is_causal=*/false);
   }
-  context = context.transpose(1, 2).reshape({B, T, H});  // (B, T, H)
+  context = context.transpose(1, 2).reshape({B, Tq, H});  // (B, Tq, H)
   at::Tensor projected = kernels::dropout(dense.forward(context), output_dropout, train);
-  return layer_norm.forward(x + projected);  // post-LN
+  return layer_norm.forward(queries_in + projected);  // post-LN
 }
 
 void AlbertAttention::collect(const std::string& prefix, NamedTensors& out) const {

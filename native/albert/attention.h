@@ -22,8 +22,10 @@ struct AlbertAttention {
 
   explicit AlbertAttention(const AlbertConfig& config);
   // x (B, T, H); keep (B, 1, 1, T) bool, true where a key may be attended, or nullopt for
-  // no padding -> (B, T, H)
-  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const;
+  // no padding -> (B, Tq, H). Tq = T, or 1 with first_token_only: only the first token's
+  // queries (every token is still a key and a value).
+  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                     bool first_token_only = false) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
 };
 

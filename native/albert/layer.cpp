@@ -9,9 +9,10 @@ AlbertLayer::AlbertLayer(const AlbertConfig& config)
       ffn_output(make_linear(config.intermediate_size, config.hidden_size)),
       activation(parse_activation(config.hidden_act)) {}
 
-at::Tensor AlbertLayer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
-  at::Tensor attended = attention.forward(x, keep, train);                                  // (B, T, H)
-  at::Tensor hidden = ffn_output.forward(activation_forward(activation, ffn.forward(attended)));  // (B, T, H)
+at::Tensor AlbertLayer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                                bool first_token_only) const {
+  at::Tensor attended = attention.forward(x, keep, train, first_token_only);                 // (B, Tq, H)
+  at::Tensor hidden = ffn_output.forward(activation_forward(activation, ffn.forward(attended)));  // (B, Tq, H)
   // HF's AlbertLayer defines a dropout but never applies it to the FFN output; nor do we.
   return full_layer_layer_norm.forward(hidden + attended);
 }
@@ -28,9 +29,12 @@ AlbertLayerGroup::AlbertLayerGroup(const AlbertConfig& config) {
   for (int64_t i = 0; i < config.inner_group_num; ++i) albert_layers.emplace_back(config);
 }
 
-at::Tensor AlbertLayerGroup::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
+at::Tensor AlbertLayerGroup::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                                     bool first_token_only) const {
   at::Tensor hidden = x;
-  for (const AlbertLayer& layer : albert_layers) hidden = layer.forward(hidden, keep, train);
+  for (size_t i = 0; i < albert_layers.size(); ++i) {
+    hidden = albert_layers[i].forward(hidden, keep, train, first_token_only && i + 1 == albert_layers.size());
+  }
   return hidden;
 }
 

@@ -17,8 +17,9 @@ struct AlbertLayer {
   Activation activation;
 
   explicit AlbertLayer(const AlbertConfig& config);
-  // x (B, T, H) -> (B, T, H)
-  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const;
+  // x (B, T, H) -> (B, T, H), or (B, 1, H) with first_token_only (see AlbertAttention)
+  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                     bool first_token_only = false) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
 };
 
@@ -26,7 +27,9 @@ struct AlbertLayerGroup {
   std::vector<AlbertLayer> albert_layers;
 
   explicit AlbertLayerGroup(const AlbertConfig& config);
-  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const;
+  // x (B, T, H) -> (B, T, H); with first_token_only its last layer gives only (B, 1, H)
+  at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                     bool first_token_only = false) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
 };
 

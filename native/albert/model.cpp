@@ -28,8 +28,10 @@ AlbertForSequenceClassification::AlbertForSequenceClassification(const AlbertCon
 
 at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids, const std::optional<at::Tensor>& keep,
                                                     const at::Tensor& token_type_ids, bool train) const {
-  at::Tensor hidden = encoder.forward(embeddings.forward(input_ids, token_type_ids, train), keep, train);  // (B, T, H)
-  at::Tensor first = hidden.select(1, 0);                                                                    // (B, H)
+  // The heads read only the first token ([CLS]), so the last layer computes only its output.
+  at::Tensor first = encoder.forward(embeddings.forward(input_ids, token_type_ids, train), keep, train,
+                                     /*first_token_only=*/true)
+                         .select(1, 0);  // (B, H)
   at::Tensor pooled = at::tanh(pooler.forward(first));                                                      // (B, H)
   return classifier.forward(kernels::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)
 }

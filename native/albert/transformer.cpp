@@ -9,9 +9,13 @@ AlbertTransformer::AlbertTransformer(const AlbertConfig& config)
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) group_of_layer.push_back(config.group_of_layer(i));
 }
 
-at::Tensor AlbertTransformer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train) const {
+at::Tensor AlbertTransformer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
+                                     bool first_token_only) const {
   at::Tensor hidden = embedding_hidden_mapping_in.forward(x);  // (B, T, H)
-  for (int64_t group : group_of_layer) hidden = albert_layer_groups[group].forward(hidden, keep, train);
+  for (size_t i = 0; i < group_of_layer.size(); ++i) {
+    const bool last = i + 1 == group_of_layer.size();
+    hidden = albert_layer_groups[group_of_layer[i]].forward(hidden, keep, train, first_token_only && last);  // (B, T or 1, H)
+  }
   return hidden;
 }
 
