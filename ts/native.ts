@@ -173,6 +173,10 @@ export interface NativeKernels {
   dropout(values: Float32Array, p: number, seed: bigint, dtype?: 'fp32' | 'bf16'): Float32Array;
   /** Its gradient through autograd: upstream x keep(seed, i) / (1 - p). */
   dropoutGrad(values: Float32Array, upstream: Float32Array, p: number, seed: bigint): Float32Array;
+  /** native/kernels/cpu/gelu_new.h on float32 values; impl 'aten' runs aten's gelu(x, "tanh") instead. */
+  geluNew(values: Float32Array, impl?: 'fast' | 'aten'): Float32Array;
+  /** Its gradient through autograd: upstream x gelu_new'(values). */
+  geluNewGrad(values: Float32Array, upstream: Float32Array, impl?: 'fast' | 'aten'): Float32Array;
 }
 
 export interface NativeRngState {

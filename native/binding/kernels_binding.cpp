@@ -3,6 +3,7 @@
 #include "binding/errors.h"
 #include "common/error.h"
 #include "kernels/cpu/dropout.h"
+#include "kernels/cpu/gelu_new.h"
 
 namespace albert::binding {
 
@@ -60,12 +61,42 @@ Napi::Value dropout_grad(const Napi::CallbackInfo& info) {
   });
 }
 
+// "fast" (the kernel) or "aten" (aten's gelu(x, "tanh"), the reference it is compared with).
+bool use_aten(const Napi::Value& value) {
+  const std::string impl = value.IsString() ? value.As<Napi::String>().Utf8Value() : "fast";
+  if (impl != "fast" && impl != "aten") fail(codes::kArgument, "impl must be fast or aten, got " + impl);
+  return impl == "aten";
+}
+
+at::Tensor gelu_new(const at::Tensor& x, bool aten) { return aten ? at::gelu(x, "tanh") : kernels::gelu_new(x); }
+
+// geluNew(values, impl?): gelu_new of float32 values.
+Napi::Value gelu_new_values(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return to_js(info.Env(), gelu_new(tensor_from(info[0], Napi::Value()), use_aten(info[1])));
+  });
+}
+
+// geluNewGrad(values, upstream, impl?): d(sum(upstream * gelu_new(values)))/d(values), through autograd.
+Napi::Value gelu_new_grad(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    at::Tensor x = tensor_from(info[0], Napi::Value()).requires_grad_(true);
+    at::Tensor upstream = tensor_from(info[1], Napi::Value());
+    if (upstream.numel() != x.numel()) fail(codes::kInput, "upstream must have as many values as values");
+    at::AutoGradMode grad_mode(true);
+    gelu_new(x, use_aten(info[2])).backward(upstream);
+    return to_js(info.Env(), x.grad());
+  });
+}
+
 }  // namespace
 
 Napi::Object kernels_object(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("dropout", Napi::Function::New(env, dropout));
   out.Set("dropoutGrad", Napi::Function::New(env, dropout_grad));
+  out.Set("geluNew", Napi::Function::New(env, gelu_new_values));
+  out.Set("geluNewGrad", Napi::Function::New(env, gelu_new_grad));
   return out;
 }
 

@@ -117,3 +117,61 @@ describe('dropout', () => {
     model.dispose();
   });
 });
+
+// native/kernels/cpu/gelu_new.h: gelu_new(x) = x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3),
+// in float32 with a polynomial exp. Checked against that formula in float64 (written with exp,
+// not as HF's 0.5 x (1 + tanh(u)), which cancels to 0 in float64 below x ~ -7), and against
+// aten's gelu(x, "tanh"), which computes the tanh form in float32.
+describe('gelu_new', () => {
+  const BETA = Math.sqrt(2 / Math.PI);
+  const KAPPA = 0.044715;
+  const ULP = 2 ** -23; // float32's relative spacing at 1
+  const expMinus2u = (x: number) => Math.exp(-2 * BETA * (x + KAPPA * x ** 3));
+  const exact = (x: number) => x / (1 + expMinus2u(x));
+  const exactSlope = (x: number) => {
+    const e = expMinus2u(x);
+    const s = 1 / (1 + e); // sigmoid(2u)
+    const complement = 1 / (1 + 1 / e); // 1 - s, exact where s rounds to 1 (and 1 where e overflows)
+    return s + x * s * complement * 2 * BETA * (1 + 3 * KAPPA * x * x);
+  };
+  const n = 100_003;
+  // every magnitude a layer sees, and the edges: 0, tiny, around the exp's clamp (|x| ~ 12), huge
+  const input = Float32Array.from({ length: n }, (_, i) => {
+    const edges = [0, -0, 1e-30, -1e-30, 1e-7, -1e-7, 11.9, -11.9, 12.5, -12.5, 30, -30, 100, -100, 1e20, -1e20];
+    if (i < edges.length) return edges[i];
+    const u = (i / n) * 2 - 1;
+    return i % 3 === 0 ? u * 16 : u * 4;
+  });
+  const next = rng(9);
+  const upstream = Float32Array.from({ length: n }, () => (next() - 0.5) * 4);
+  const worstError = (got: Float32Array, want: (i: number) => number, tolerance: (i: number) => number) => {
+    let worst = 0;
+    for (let i = 0; i < n; i++) if (tolerance(i) !== Infinity) worst = Math.max(worst, Math.abs(got[i] - want(i)) / tolerance(i));
+    return worst;
+  };
+
+  // e^z with z = 2u rounded to float32 is off by up to |z| ulps, so the bound is (4 + |2u|) ulps
+  // of the value (of 2^-20 where the value is smaller).
+  test('forward: within (4 + |2u|) ulps of the float64 value, and of aten within its own error', () => {
+    const fast = kernels().geluNew(input);
+    const aten = kernels().geluNew(input, 'aten');
+    const twoU = (x: number) => 2 * BETA * Math.abs(x + KAPPA * x ** 3);
+    const tolerance = (i: number) => (4 + twoU(input[i])) * ULP * Math.max(Math.abs(exact(input[i])), 2 ** -20);
+    expect(worstError(fast, (i) => exact(input[i]), tolerance)).toBeLessThanOrEqual(1);
+    // aten's tanh form loses up to |x|/2 ulps of 1 to cancellation for negative x (it gives 0
+    // where the value is -1.2e-7, at x = -5.09)
+    expect(worstError(fast, (i) => aten[i], (i) => 8 * ULP * Math.abs(aten[i]) + (ULP / 2) * Math.abs(input[i]) + 1e-30)).toBeLessThanOrEqual(1);
+    expect(Number.isNaN(kernels().geluNew(Float32Array.from([NaN, 1]))[0])).toBe(true);
+  });
+
+  test('backward: upstream x the float64 slope, within 4 ulps and 1 ulp of |upstream| (the slope crosses 0 near x = -0.75)', () => {
+    const finite = (i: number) => Math.abs(input[i]) < 1e6; // beyond, x^3 overflows float32 (aten: NaN)
+    const want = (i: number) => (finite(i) ? upstream[i] * exactSlope(input[i]) : 0);
+    const tolerance = (i: number) => (finite(i) ? 4 * ULP * Math.abs(want(i)) + ULP * Math.abs(upstream[i]) : Infinity);
+    const fast = kernels().geluNewGrad(input, upstream);
+    expect(worstError(fast, want, tolerance)).toBeLessThanOrEqual(1);
+    // aten is off by up to ~1e-6 of |upstream| around |x| = 5 (1 - tanh^2 cancels); within that of each other
+    const aten = kernels().geluNewGrad(input, upstream, 'aten');
+    expect(worstError(fast, (i) => aten[i], (i) => (finite(i) ? 2e-6 * Math.abs(upstream[i]) + 1e-30 : Infinity))).toBeLessThanOrEqual(1);
+  });
+});

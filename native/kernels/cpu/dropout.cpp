@@ -1,6 +1,7 @@
 #include "kernels/cpu/dropout.h"
 
 #include "common/error.h"
+#include "kernels/cpu/vector_math.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Dispatch.h>
@@ -9,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <mutex>
 
 namespace albert::kernels {
@@ -23,14 +23,9 @@ namespace {
 
 constexpr int64_t kChunk = 4096;  // elements per stack buffer of keep factors
 
-// The hot loops, compiled for AVX-512, AVX2 and the baseline, picked at load time (GCC's
-// target_clones): the hash is a handful of 32-bit multiplies and shifts per element, which
-// vectorize, where a scalar loop is as slow as aten's bernoulli_.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define ALBERT_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ALBERT_VECTOR_CLONES
-#endif
+// The hot loops are compiled for AVX-512, AVX2 and the baseline (ALBERT_VECTOR_CLONES): the
+// hash is a handful of 32-bit multiplies and shifts per element, which vectorize, where a
+// scalar loop is as slow as aten's bernoulli_.
 
 // factor[j] = scale when element begin + j is kept, else 0.
 ALBERT_VECTOR_CLONES void keep_factors(uint64_t seed, uint32_t threshold, float scale, int64_t begin, int64_t count, float* factor) {
@@ -44,16 +39,7 @@ ALBERT_VECTOR_CLONES void scale_float(const float* in, const float* factor, int6
 
 // bf16 <-> float by bit shifts (round to nearest even on the way back), so the loop vectorizes.
 ALBERT_VECTOR_CLONES void scale_bf16(const uint16_t* in, const float* factor, int64_t count, uint16_t* out) {
-  for (int64_t j = 0; j < count; ++j) {
-    uint32_t bits = static_cast<uint32_t>(in[j]) << 16;
-    float value;
-    std::memcpy(&value, &bits, sizeof(value));
-    value *= factor[j];
-    std::memcpy(&bits, &value, sizeof(bits));
-    const bool nan = (bits & 0x7fffffffU) > 0x7f800000U;
-    const uint32_t rounded = (bits + 0x7fffU + ((bits >> 16) & 1U)) >> 16;
-    out[j] = static_cast<uint16_t>(nan ? (bits >> 16) | 0x40U : rounded);
-  }
+  for (int64_t j = 0; j < count; ++j) out[j] = float_to_bf16_bits(bf16_bits_to_float(in[j]) * factor[j]);
 }
 
 }  // namespace

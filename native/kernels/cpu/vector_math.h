@@ -1,0 +1,58 @@
+// Scalar helpers written so that GCC vectorizes the loops that call them (no libm calls, no
+// branches): bf16 <-> float by bit shifts and an exp by range reduction and a polynomial.
+// ALBERT_VECTOR_CLONES compiles a hot loop for AVX-512, AVX2 and the baseline and picks one at
+// load time (GCC's target_clones).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define ALBERT_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ALBERT_VECTOR_CLONES
+#endif
+
+namespace albert::kernels {
+
+inline float bf16_bits_to_float(uint16_t bf16) {
+  const uint32_t bits = static_cast<uint32_t>(bf16) << 16;
+  float value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+// Round to nearest even; NaN stays NaN (quiet).
+inline uint16_t float_to_bf16_bits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  const bool nan = (bits & 0x7fffffffU) > 0x7f800000U;
+  const uint32_t rounded = (bits + 0x7fffU + ((bits >> 16) & 1U)) >> 16;
+  return static_cast<uint16_t>(nan ? (bits >> 16) | 0x40U : rounded);
+}
+
+// e^x for float32, within ~2 ulp on [-87, 88]; x is clamped to that range (so e^-inf gives
+// e^-87 ~ 1.6e-38 and e^+inf 1.7e38), NaN gives NaN.
+inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  // e^x = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 in two parts)
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest (|n| < 2^22)
+  float r = x - n * 0.693145751953125f;
+  r = r - n * 1.42860682030941723212e-6f;
+  // Taylor to r^7: the truncation error is below r^8/8! < 6e-9 relative.
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const uint32_t scale_bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;  // 2^n, n in [-126, 127]
+  float scale;
+  std::memcpy(&scale, &scale_bits, sizeof(scale));
+  return p * scale;
+}
+
+}  // namespace albert::kernels
