@@ -18,14 +18,19 @@ AlbertAttention::AlbertAttention(const AlbertConfig& config)
       output_dropout(config.hidden_dropout_prob) {}
 
 at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                                   bool first_token_only) const {
-  const int64_t B = x.size(0), H = x.size(2), N = num_heads, D = H / N;  // x: (B, T, H)
-  const at::Tensor queries_in = first_token_only ? x.narrow(1, 0, 1) : x;  // (B, Tq, H)
-  const int64_t Tq = queries_in.size(1);
+                                   bool first_token_only, const TokenPacking* packing) const {
+  const int64_t B = packing ? packing->batch : x.size(0), H = x.size(-1), N = num_heads, D = H / N;
+  // The queries' rows: all of x, or each sequence's first token (B, 1, H).
+  const at::Tensor queries_in = !first_token_only ? x : packing ? packing->first_tokens(x) : x.narrow(1, 0, 1);
+  // A projection of packed rows goes onto the (B, T) grid, zeros at padding (masked as keys;
+  // their query rows are dropped below).
+  auto on_grid = [&](const at::Tensor& projected) { return packing && projected.dim() == 2 ? packing->unpack(projected) : projected; };
   auto heads = [&](const Linear& projection, const at::Tensor& in) {
-    return projection.forward(in).view({B, in.size(1), N, D}).transpose(1, 2);  // (B, N, T or Tq, D)
+    const at::Tensor grid = on_grid(projection.forward(in));  // (B, T or 1, H)
+    return grid.view({B, grid.size(1), N, D}).transpose(1, 2);  // (B, N, T or 1, D)
   };
   at::Tensor q = heads(query, queries_in), k = heads(key, x), v = heads(value, x);
+  const int64_t Tq = q.size(2);
   at::Tensor context;  // (B, N, Tq, D)
   const double dropout = train ? attention_dropout : 0.0;
   if (dropout > 0.0 && x.device().is_cpu()) {
@@ -38,6 +43,7 @@ at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at:
     context = at::scaled_dot_product_attention(q, k, v, keep, dropout, /*is_causal=*/false);
   }
   context = context.transpose(1, 2).reshape({B, Tq, H});  // (B, Tq, H)
+  if (packing && !first_token_only) context = packing->pack(context);  // (R, H)
   at::Tensor projected = kernels::dropout(dense.forward(context), output_dropout, train);
   return layer_norm.forward(queries_in + projected);  // post-LN
 }

@@ -7,6 +7,7 @@
 #include "albert/config.h"
 #include "albert/dims.h"
 #include "albert/parameters.h"
+#include "albert/token_packing.h"
 
 #include <optional>
 
@@ -21,11 +22,11 @@ struct AlbertAttention {
   double output_dropout;     // on the projected output
 
   explicit AlbertAttention(const AlbertConfig& config);
-  // x (B, T, H); keep (B, 1, 1, T) bool, true where a key may be attended, or nullopt for
-  // no padding -> (B, Tq, H). Tq = T, or 1 with first_token_only: only the first token's
-  // queries (every token is still a key and a value).
+  // x (B, T, H), or (R, H) packed tokens with `packing`; keep (B, 1, 1, T) bool, true where a
+  // key may be attended, or nullopt for no padding -> x's shape, or (B, 1, H) with
+  // first_token_only: only the first token's queries (every token is still a key and a value).
   at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                     bool first_token_only = false) const;
+                     bool first_token_only = false, const TokenPacking* packing = nullptr) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
 };
 

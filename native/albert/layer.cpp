@@ -10,9 +10,9 @@ AlbertLayer::AlbertLayer(const AlbertConfig& config)
       activation(parse_activation(config.hidden_act)) {}
 
 at::Tensor AlbertLayer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                                bool first_token_only) const {
-  at::Tensor attended = attention.forward(x, keep, train, first_token_only);                 // (B, Tq, H)
-  at::Tensor hidden = ffn_output.forward(activation_forward(activation, ffn.forward(attended)));  // (B, Tq, H)
+                                bool first_token_only, const TokenPacking* packing) const {
+  at::Tensor attended = attention.forward(x, keep, train, first_token_only, packing);       // (B, Tq, H) or (R, H)
+  at::Tensor hidden = ffn_output.forward(activation_forward(activation, ffn.forward(attended)));  // as attended
   // HF's AlbertLayer defines a dropout but never applies it to the FFN output; nor do we.
   return full_layer_layer_norm.forward(hidden + attended);
 }
@@ -30,10 +30,10 @@ AlbertLayerGroup::AlbertLayerGroup(const AlbertConfig& config) {
 }
 
 at::Tensor AlbertLayerGroup::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                                     bool first_token_only) const {
+                                     bool first_token_only, const TokenPacking* packing) const {
   at::Tensor hidden = x;
   for (size_t i = 0; i < albert_layers.size(); ++i) {
-    hidden = albert_layers[i].forward(hidden, keep, train, first_token_only && i + 1 == albert_layers.size());
+    hidden = albert_layers[i].forward(hidden, keep, train, first_token_only && i + 1 == albert_layers.size(), packing);
   }
   return hidden;
 }

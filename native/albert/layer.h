@@ -17,9 +17,9 @@ struct AlbertLayer {
   Activation activation;
 
   explicit AlbertLayer(const AlbertConfig& config);
-  // x (B, T, H) -> (B, T, H), or (B, 1, H) with first_token_only (see AlbertAttention)
+  // x (B, T, H) or packed (R, H) -> x's shape, or (B, 1, H) with first_token_only (see AlbertAttention)
   at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                     bool first_token_only = false) const;
+                     bool first_token_only = false, const TokenPacking* packing = nullptr) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
 };
 
@@ -27,9 +27,9 @@ struct AlbertLayerGroup {
   std::vector<AlbertLayer> albert_layers;
 
   explicit AlbertLayerGroup(const AlbertConfig& config);
-  // x (B, T, H) -> (B, T, H); with first_token_only its last layer gives only (B, 1, H)
+  // x (B, T, H) or packed (R, H) -> x's shape; with first_token_only its last layer gives only (B, 1, H)
   at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                     bool first_token_only = false) const;
+                     bool first_token_only = false, const TokenPacking* packing = nullptr) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
 };
 

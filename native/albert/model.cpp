@@ -28,9 +28,12 @@ AlbertForSequenceClassification::AlbertForSequenceClassification(const AlbertCon
 
 at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids, const std::optional<at::Tensor>& keep,
                                                     const at::Tensor& token_type_ids, bool train) const {
-  // The heads read only the first token ([CLS]), so the last layer computes only its output.
-  at::Tensor first = encoder.forward(embeddings.forward(input_ids, token_type_ids, train), keep, train,
-                                     /*first_token_only=*/true)
+  at::Tensor embedded = embeddings.forward(input_ids, token_type_ids, train);  // (B, T, E)
+  // Padding positions leave the per-token work (see token_packing.h), and the heads read only
+  // the first token ([CLS]), so the last layer computes only its output.
+  const std::optional<TokenPacking> packing = keep ? TokenPacking::from_keep(*keep) : std::nullopt;
+  if (packing) embedded = packing->pack(embedded);  // (R, E)
+  at::Tensor first = encoder.forward(embedded, keep, train, /*first_token_only=*/true, packing ? &*packing : nullptr)
                          .select(1, 0);  // (B, H)
   at::Tensor pooled = at::tanh(pooler.forward(first));                                                      // (B, H)
   return classifier.forward(kernels::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)

@@ -10,11 +10,11 @@ AlbertTransformer::AlbertTransformer(const AlbertConfig& config)
 }
 
 at::Tensor AlbertTransformer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
-                                     bool first_token_only) const {
-  at::Tensor hidden = embedding_hidden_mapping_in.forward(x);  // (B, T, H)
+                                     bool first_token_only, const TokenPacking* packing) const {
+  at::Tensor hidden = embedding_hidden_mapping_in.forward(x);  // (B, T, H) or (R, H)
   for (size_t i = 0; i < group_of_layer.size(); ++i) {
     const bool last = i + 1 == group_of_layer.size();
-    hidden = albert_layer_groups[group_of_layer[i]].forward(hidden, keep, train, first_token_only && last);  // (B, T or 1, H)
+    hidden = albert_layer_groups[group_of_layer[i]].forward(hidden, keep, train, first_token_only && last, packing);
   }
   return hidden;
 }

@@ -107,7 +107,8 @@ const prng = rng;
 
 /**
  * A padded B x T batch: row lengths differ (one full row, the rest shorter), real tokens from
- * [1, V), pad id 0 after them; token types 0 then 1 within each row (the last token 2 when
+ * [1, V), pad id 0 after them (before them in odd rows: left padding, so the pooler's first
+ * token is a padding token there); token types 0 then 1 within each row (the last token 2 when
  * type_vocab_size > 2), 0 in the padding.
  */
 function makeBatch(config: AlbertConfigOverrides, regression: boolean, seed: number): Batch {
@@ -121,10 +122,11 @@ function makeBatch(config: AlbertConfigOverrides, regression: boolean, seed: num
   for (let b = 0; b < B; b++) {
     const length = b === seed % B ? T : int(2, T); // one full row per batch
     const split = int(1, length); // first token of the second segment
+    const offset = b % 2 === 1 ? T - length : 0;
     for (let t = 0; t < length; t++) {
-      inputIds[b * T + t] = int(1, V);
-      attentionMask[b * T + t] = 1;
-      tokenTypeIds[b * T + t] = t < split ? 0 : types > 2 && t === length - 1 ? 2 : 1; // type 2 too when the model has it
+      inputIds[b * T + offset + t] = int(1, V);
+      attentionMask[b * T + offset + t] = 1;
+      tokenTypeIds[b * T + offset + t] = t < split ? 0 : types > 2 && t === length - 1 ? 2 : 1; // type 2 too when the model has it
     }
   }
   const L = config.num_labels as number;
