@@ -55,6 +55,10 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   };
   const notes: string[] = [];
   if (!options.peers.includes('hf-compile')) notes.push('torch.compile was not run (--peers leaves out hf-compile).');
+  for (const config of options.configs) {
+    const left = options.shapes.filter((s) => !options.shapesFor[config].includes(s));
+    if (left.length > 0) notes.push(`${config} ran without the ${left.join(', ')} batches (a CPU default, to keep the suite under 15 minutes; --shapes ${options.shapes.join(',')} runs them).`);
+  }
   const results: Results = { schema: 'albert-trainer-bench/1', date: new Date().toISOString().slice(0, 10), machine,
     options: (({ outDir, ...rest }) => rest)(options), rows: [], e2e: [], notes, elapsedS: 0 };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-bench-'));
@@ -71,7 +75,7 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
     for (const config of options.configs) {
       const schedule = options.schedules[config];
       const vocab = CONFIGS[config]().vocab_size as number;
-      for (const shape of options.shapes) {
+      for (const shape of options.shapesFor[config]) {
         const batches = await makeBatches(shape, schedule.warmup + schedule.rounds * schedule.steps, options.batchSize, options.seqLen, vocab);
         const batchFile = path.join(tmp, `${config}-${shape}.json`);
         writeBatchFile(batchFile, batches);

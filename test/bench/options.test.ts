@@ -1,0 +1,29 @@
+// The suite's flags: what the default CPU run leaves out to stay under 15 minutes, and that an
+// explicit --shapes brings it back.
+import { parseOptions } from '../../benchmarks/options';
+
+const parse = (...argv: string[]) => {
+  const options = parseOptions(argv);
+  if (options === null) throw new Error('--help');
+  return options;
+};
+
+describe('bench options', () => {
+  test('on the CPU by default, large runs only the SUBJ batches; small and base run both shapes', () => {
+    const options = parse();
+    expect(options.shapesFor).toEqual({ small: ['subj', 'fixed'], base: ['subj', 'fixed'], large: ['subj'] });
+  });
+
+  test('an explicit --shapes, or CUDA, runs every listed shape on every config', () => {
+    expect(parse('--shapes', 'subj,fixed').shapesFor.large).toEqual(['subj', 'fixed']);
+    expect(parse('--shapes', 'fixed', '--configs', 'large').shapesFor).toEqual({ large: ['fixed'] });
+    expect(parse('--device', 'cuda').shapesFor.large).toEqual(['subj', 'fixed']);
+  });
+
+  test('bad flags are refused by name', () => {
+    expect(() => parse('--shapes', 'round')).toThrow('--shapes: unknown round; choose from subj, fixed');
+    expect(() => parse('--steps', '0')).toThrow('--steps must be an integer >= 1, got "0"');
+    expect(() => parse('--amps', 'fp16')).toThrow('--amps fp16 needs --device cuda');
+    expect(() => parse('--bogus', '1')).toThrow('unknown flag --bogus');
+  });
+});
