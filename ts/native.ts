@@ -177,6 +177,13 @@ export interface NativeKernels {
   geluNew(values: Float32Array, impl?: 'fast' | 'aten'): Float32Array;
   /** Its gradient through autograd: upstream x gelu_new'(values). */
   geluNewGrad(values: Float32Array, upstream: Float32Array, impl?: 'fast' | 'aten'): Float32Array;
+  /** native/kernels/cpu/rows.h: rows index[r] of the row-major (n, cols) matrix `values`. */
+  gatherRows(values: Float32Array, cols: number, index: Int32Array, dtype?: 'fp32' | 'bf16'): Float32Array;
+  /** An (n, cols) matrix of zeros whose row index[r] is row r of `values`. */
+  scatterRows(values: Float32Array, cols: number, index: Int32Array, n: number, dtype?: 'fp32' | 'bf16'): Float32Array;
+  /** Their gradients through autograd: d(sum(upstream * out)) / d(values). */
+  gatherRowsGrad(values: Float32Array, cols: number, index: Int32Array, upstream: Float32Array): Float32Array;
+  scatterRowsGrad(values: Float32Array, cols: number, index: Int32Array, n: number, upstream: Float32Array): Float32Array;
 }
 
 export interface NativeRngState {

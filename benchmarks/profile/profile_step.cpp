@@ -5,6 +5,7 @@
 // op), then the total. Batches are random ids at a fixed (B, T), no padding.
 // ALBERT_PROFILE_SHAPES=aten::fill_ also lists that op's input shapes, dtypes and durations, and the ops that called it.
 // ALBERT_PROFILE_PLAIN=1 times the steps without the profiler and stops there.
+// ALBERT_PROFILE_PAD=0.5 pads the rows (see random_batch).
 //
 //   cmake -S . -B build-dev -DALBERT_BUILD_PROFILER=ON ... && cmake --build build-dev --target profile_step
 //   build-dev/profile_step small bf16 16 48 [steps=20] [threads=2]
@@ -56,6 +57,16 @@ albert::Batch random_batch(int64_t batch_size, int64_t seq_len, int64_t vocab_si
   albert::Batch batch;
   batch.input_ids = at::randint(5, vocab_size, {batch_size, seq_len}, at::kLong);       // (B, T)
   batch.attention_mask = at::ones({batch_size, seq_len}, at::kLong);                   // (B, T)
+  // ALBERT_PROFILE_PAD=p: row b ends with round(p * b / (B - 1) * T) padding tokens (a spread
+  // of lengths, p of the row at most), so the padding-free path has work to skip.
+  if (const char* pad = std::getenv("ALBERT_PROFILE_PAD")) {
+    for (int64_t b = 0; b < batch_size; ++b) {
+      const double share = batch_size > 1 ? std::atof(pad) * static_cast<double>(b) / static_cast<double>(batch_size - 1) : 0.0;
+      const int64_t padded = std::min<int64_t>(seq_len - 1, std::llround(share * static_cast<double>(seq_len)));
+      batch.attention_mask[b].narrow(0, seq_len - padded, padded).zero_();
+      batch.input_ids[b].narrow(0, seq_len - padded, padded).zero_();
+    }
+  }
   batch.token_type_ids = at::zeros({batch_size, seq_len}, at::kLong);                  // (B, T)
   batch.labels = at::randint(0, 2, {batch_size}, at::kLong);                            // (B)
   return batch;
@@ -141,17 +152,20 @@ int main(int argc, char** argv) {
     for (const auto& [k, n] : seen) std::printf("%s x%d\n", k.c_str(), n);
   }
   const char* traced = std::getenv("ALBERT_PROFILE_SHAPES");
-  std::map<std::string, int> callers;  // the traced op's enclosing ops, outermost last
+  std::map<std::string, std::pair<int, double>> callers;  // the traced op's enclosing ops, outermost last: calls, ms
   for (const KinetoEvent* e : events) {
     close_until(e->startThreadId(), e->startNs());
     if (traced != nullptr && e->name() == traced) {
       std::string chain;
       for (auto it = open.rbegin(); it != open.rend() && it - open.rbegin() < 4; ++it) chain += " < " + it->first->name();
-      callers[chain] += 1;
+      callers[chain].first += 1;
+      callers[chain].second += e->durationNs() / 1e6;
     }
     open.emplace_back(e, 0.0);
   }
-  for (const auto& [chain, n] : callers) std::printf("%s%s x%d\n", traced, chain.c_str(), n);
+  for (const auto& [chain, totals] : callers) {
+    std::printf("%s%s: %d calls, %.2f ms per step\n", traced, chain.c_str(), totals.first / steps, totals.second / steps);
+  }
   close_until(UINT64_MAX, UINT64_MAX);
 
   // 2. The tables, per step.

@@ -22,11 +22,11 @@ at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at:
   const int64_t B = packing ? packing->batch : x.size(0), H = x.size(-1), N = num_heads, D = H / N;
   // The queries' rows: all of x, or each sequence's first token (B, 1, H).
   const at::Tensor queries_in = !first_token_only ? x : packing ? packing->first_tokens(x) : x.narrow(1, 0, 1);
-  // A projection of packed rows goes onto the (B, T) grid, zeros at padding (masked as keys;
-  // their query rows are dropped below).
-  auto on_grid = [&](const at::Tensor& projected) { return packing && projected.dim() == 2 ? packing->unpack(projected) : projected; };
   auto heads = [&](const Linear& projection, const at::Tensor& in) {
-    const at::Tensor grid = on_grid(projection.forward(in));  // (B, T or 1, H)
+    at::Tensor grid = projection.forward(in);  // as `in`: (B, T, H), (B, 1, H) or packed (R, H)
+    // Packed rows go onto the (B, T) grid, zeros at padding: masked as keys, and their query
+    // rows are dropped below.
+    if (grid.dim() == 2) grid = packing->unpack(grid);  // (B, T, H)
     return grid.view({B, grid.size(1), N, D}).transpose(1, 2);  // (B, N, T or 1, D)
   };
   at::Tensor q = heads(query, queries_in), k = heads(key, x), v = heads(value, x);

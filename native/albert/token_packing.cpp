@@ -1,5 +1,7 @@
 #include "albert/token_packing.h"
 
+#include "kernels/cpu/rows.h"
+
 namespace albert {
 
 std::optional<TokenPacking> TokenPacking::from_keep(const at::Tensor& keep) {
@@ -18,16 +20,15 @@ std::optional<TokenPacking> TokenPacking::from_keep(const at::Tensor& keep) {
 }
 
 at::Tensor TokenPacking::pack(const at::Tensor& grid) const {
-  return grid.reshape({batch * seq_len, grid.size(-1)}).index_select(0, rows);  // (R, C)
+  return kernels::gather_rows(grid.reshape({batch * seq_len, grid.size(-1)}), rows);  // (R, C)
 }
 
 at::Tensor TokenPacking::unpack(const at::Tensor& packed) const {
-  const int64_t C = packed.size(-1);
-  return at::zeros({batch * seq_len, C}, packed.options()).index_copy_(0, rows, packed).view({batch, seq_len, C});
+  return kernels::scatter_rows(packed, rows, batch * seq_len).view({batch, seq_len, packed.size(-1)});
 }
 
 at::Tensor TokenPacking::first_tokens(const at::Tensor& packed) const {
-  return packed.index_select(0, first_rows).unsqueeze(1);  // (B, 1, C)
+  return kernels::gather_rows(packed, first_rows).unsqueeze(1);  // (B, 1, C)
 }
 
 }  // namespace albert

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "kernels/cpu/dropout.h"
 #include "kernels/cpu/gelu_new.h"
+#include "kernels/cpu/rows.h"
 
 namespace albert::binding {
 
@@ -89,6 +90,56 @@ Napi::Value gelu_new_grad(const Napi::CallbackInfo& info) {
   });
 }
 
+// values (rows x cols, row-major) and index (Int32Array) -> the (rows, cols) tensor and an int64 index.
+at::Tensor matrix_from(const Napi::Value& values, const Napi::Value& cols_value, const Napi::Value& dtype) {
+  at::Tensor flat = tensor_from(values, dtype);
+  if (!cols_value.IsNumber()) fail(codes::kInput, "expected the number of columns");
+  const int64_t cols = cols_value.As<Napi::Number>().Int64Value();
+  if (cols < 1 || flat.numel() % cols != 0) fail(codes::kArgument, "values must hold whole rows of cols values");
+  return flat.view({flat.numel() / cols, cols});
+}
+
+at::Tensor index_from(const Napi::Value& value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) fail(codes::kInput, "expected an Int32Array index");
+  Napi::Int32Array index = value.As<Napi::Int32Array>();
+  at::Tensor out = at::empty({static_cast<int64_t>(index.ElementLength())}, at::kLong);  // (R)
+  std::copy(index.Data(), index.Data() + index.ElementLength(), out.data_ptr<int64_t>());
+  return out;
+}
+
+int64_t count_from(const Napi::Value& value) {
+  if (!value.IsNumber()) fail(codes::kInput, "expected a row count");
+  return value.As<Napi::Number>().Int64Value();
+}
+
+// gatherRows(values, cols, index, dtype?): rows index[r] of the (n, cols) matrix, as float32.
+Napi::Value gather_rows(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return to_js(info.Env(), kernels::gather_rows(matrix_from(info[0], info[1], info[3]), index_from(info[2])));
+  });
+}
+
+// scatterRows(values, cols, index, n, dtype?): an (n, cols) matrix of zeros with row index[r] = values' row r.
+Napi::Value scatter_rows(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return to_js(info.Env(), kernels::scatter_rows(matrix_from(info[0], info[1], info[4]), index_from(info[2]), count_from(info[3])));
+  });
+}
+
+// gatherRowsGrad / scatterRowsGrad(values, cols, index, [n,] upstream): d(sum(upstream * out))/d(values).
+Napi::Value rows_grad(const Napi::CallbackInfo& info, bool gather) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    at::Tensor x = matrix_from(info[0], info[1], Napi::Value()).requires_grad_(true);
+    const at::Tensor index = index_from(info[2]);
+    at::AutoGradMode grad_mode(true);
+    const at::Tensor out = gather ? kernels::gather_rows(x, index) : kernels::scatter_rows(x, index, count_from(info[3]));
+    const at::Tensor upstream = tensor_from(info[gather ? 3 : 4], Napi::Value());
+    if (upstream.numel() != out.numel()) fail(codes::kInput, "upstream must have as many values as the output");
+    out.backward(upstream.view(out.sizes()));
+    return to_js(info.Env(), x.grad());
+  });
+}
+
 }  // namespace
 
 Napi::Object kernels_object(Napi::Env env) {
@@ -97,6 +148,10 @@ Napi::Object kernels_object(Napi::Env env) {
   out.Set("dropoutGrad", Napi::Function::New(env, dropout_grad));
   out.Set("geluNew", Napi::Function::New(env, gelu_new_values));
   out.Set("geluNewGrad", Napi::Function::New(env, gelu_new_grad));
+  out.Set("gatherRows", Napi::Function::New(env, gather_rows));
+  out.Set("scatterRows", Napi::Function::New(env, scatter_rows));
+  out.Set("gatherRowsGrad", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return rows_grad(info, true); }));
+  out.Set("scatterRowsGrad", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return rows_grad(info, false); }));
   return out;
 }
 

@@ -175,3 +175,41 @@ describe('gelu_new', () => {
     expect(worstError(fast, (i) => aten[i], (i) => (finite(i) ? 2e-6 * Math.abs(upstream[i]) + 1e-30 : Infinity))).toBeLessThanOrEqual(1);
   });
 });
+
+// native/kernels/cpu/rows.h: the row copies that pack tokens, against plain loops (exact).
+describe('gather and scatter rows', () => {
+  const n = 700;
+  const cols = 37; // rows of odd byte length
+  const next = rng(21);
+  const matrix = Float32Array.from({ length: n * cols }, () => (next() - 0.5) * 8);
+  // every third row and a few others, ascending and distinct, as a packing's rows are
+  const index = Int32Array.from([...Array(n).keys()].filter((r) => r % 3 === 0 || r === n - 1));
+  const R = index.length;
+  const packed = Float32Array.from({ length: R * cols }, () => (next() - 0.5) * 8);
+  const gather = (m: Float32Array) => Float32Array.from({ length: R * cols }, (_, i) => m[index[Math.floor(i / cols)] * cols + (i % cols)]);
+  const scatter = (p: Float32Array) => {
+    const out = new Float32Array(n * cols);
+    index.forEach((row, r) => out.set(p.subarray(r * cols, (r + 1) * cols), row * cols));
+    return out;
+  };
+
+  test.each(['fp32', 'bf16'] as const)('gather and scatter: exactly the plain loops (%s)', (dtype) => {
+    const m = dtype === 'bf16' ? matrix.map(bf16) : matrix;
+    const p = dtype === 'bf16' ? packed.map(bf16) : packed;
+    expect(values(kernels().gatherRows(m, cols, index, dtype))).toEqual(values(gather(m)));
+    expect(values(kernels().scatterRows(p, cols, index, n, dtype))).toEqual(values(scatter(p)));
+  });
+
+  test("each one is the other one's gradient", () => {
+    const upstreamPacked = Float32Array.from({ length: R * cols }, () => next());
+    const upstreamMatrix = Float32Array.from({ length: n * cols }, () => next());
+    expect(values(kernels().gatherRowsGrad(matrix, cols, index, upstreamPacked))).toEqual(values(scatter(upstreamPacked)));
+    expect(values(kernels().scatterRowsGrad(packed, cols, index, n, upstreamMatrix))).toEqual(values(gather(upstreamMatrix)));
+  });
+
+  test('an index outside the rows is refused, not read', () => {
+    expect(() => kernels().gatherRows(matrix, cols, Int32Array.from([0, n]))).toThrow(/outside \[0, 700\)/);
+    expect(() => kernels().scatterRows(packed, cols, index, 5)).toThrow(/outside \[0, 5\)/);
+    expect(() => kernels().gatherRows(matrix, cols, Int32Array.from([-1]))).toThrow(/outside/);
+  });
+});
