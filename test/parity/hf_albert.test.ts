@@ -3,7 +3,8 @@
 // HF Trainer's recipe, and checkpoints both ways. The reference is test/reference/hf_albert.py,
 // run once for the whole file; every check prints its worst difference (see helpers/compare.ts).
 //
-// Dimensions: B = 4 rows, T = 11 tokens, L = num_labels.
+// Dimensions: B = 8 rows, T = 24 tokens, L = num_labels. Enough padding that the padding-free path
+// (native/albert/token_packing.h, which packs in multiples of 64 rows) runs.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -30,8 +31,8 @@ const EXACT = { tol: 0 }; // a checkpoint round trip moves no bit
  */
 const NOISE_ONLY = /\.attention\.key\.bias$/;
 
-const B = 4;
-const T = 11;
+const B = 8;
+const T = 24;
 const NUM_BATCHES = 5;
 const NO_DROPOUT = { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout_prob: 0 };
 const TINY = { vocab_size: 120, embedding_size: 16, hidden_size: 32, num_attention_heads: 4, intermediate_size: 37, max_position_embeddings: 40, type_vocab_size: 2 };
