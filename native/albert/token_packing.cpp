@@ -22,11 +22,15 @@ std::optional<TokenPacking> TokenPacking::from_keep(const at::Tensor& keep) {
   tokens.select(1, 0).fill_(true);                // the pooler's token, padding or not
   // Round the count up with the first padding positions: computed as the padded model computes
   // them, masked as keys, read by nobody.
-  const int64_t kept = tokens.sum().item<int64_t>();
+  at::Tensor flat = tokens.view({B * T});         // (B T) bool, a view of tokens
+  const int64_t kept = flat.sum().item<int64_t>();
   const int64_t extra = std::min(B * T, (kept + kRowMultiple - 1) / kRowMultiple * kRowMultiple) - kept;
-  if (extra > 0) tokens.view({B * T}).index_fill_(0, tokens.view({B * T}).logical_not().nonzero().view({-1}).narrow(0, 0, extra), true);
+  if (extra > 0) {
+    const at::Tensor padding = flat.logical_not().nonzero().view({-1});  // (B T - kept), ascending
+    flat.index_fill_(0, padding.narrow(0, 0, extra), true);
+  }
   at::Tensor counts = tokens.sum(1);              // (B) int64
-  at::Tensor rows = tokens.view({B * T}).nonzero().view({-1});  // (R)
+  at::Tensor rows = flat.nonzero().view({-1});    // (R)
   if (rows.size(0) == B * T) return std::nullopt;
   TokenPacking packing;
   packing.batch = B;

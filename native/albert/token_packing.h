@@ -4,9 +4,10 @@
 // values and queries there and gathers the context back.
 // The tokens that matter are the real ones (attention mask 1) and each sequence's first token,
 // which the pooler reads even when it is padding; a few padding positions round their count up
-// to a multiple of 64, so that the GEMMs see few distinct shapes. A padding token is masked out as a key, so
-// no real token's output depends on it: the result is the padded model's, for a fraction
-// R / (B T) of its per-token FLOPs (about half on SUBJ-length batches padded to their longest).
+// to a multiple of 64, so that the GEMMs see few distinct shapes. A padding token is masked out
+// as a key, so no real token's output depends on it: the result is the padded model's, for a
+// fraction R / (B T) of its per-token FLOPs (about half on SUBJ-length batches padded to their
+// longest).
 #pragma once
 
 #include <ATen/ATen.h>

@@ -42,6 +42,18 @@ double probability_from(const Napi::Value& value) {
   return value.As<Napi::Number>().DoubleValue();
 }
 
+// d(sum(upstream * f(x)))/dx through autograd, for x a float32 tensor (any shape) and
+// upstream with as many values as f(x).
+template <typename F>
+at::Tensor gradient_through(at::Tensor x, const at::Tensor& upstream, const F& f) {
+  x.requires_grad_(true);
+  at::AutoGradMode grad_mode(true);
+  const at::Tensor out = f(x);
+  if (upstream.numel() != out.numel()) fail(codes::kInput, "upstream must have as many values as the output");
+  out.backward(upstream.view(out.sizes()));
+  return x.grad();
+}
+
 // dropout(values, p, seed, dtype?): the kernel's output, as float32.
 Napi::Value dropout(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -53,12 +65,10 @@ Napi::Value dropout(const Napi::CallbackInfo& info) {
 // dropoutGrad(values, upstream, p, seed): d(sum(upstream * dropout(values)))/d(values), through autograd.
 Napi::Value dropout_grad(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    at::Tensor x = tensor_from(info[0], Napi::Value()).requires_grad_(true);
-    at::Tensor upstream = tensor_from(info[1], Napi::Value());
-    if (upstream.numel() != x.numel()) fail(codes::kInput, "upstream must have as many values as values");
-    at::AutoGradMode grad_mode(true);
-    kernels::fast_dropout(x, probability_from(info[2]), seed_from(info[3])).backward(upstream);
-    return to_js(info.Env(), x.grad());
+    const double p = probability_from(info[2]);
+    const uint64_t seed = seed_from(info[3]);
+    return to_js(info.Env(), gradient_through(tensor_from(info[0], Napi::Value()), tensor_from(info[1], Napi::Value()),
+                                              [&](const at::Tensor& x) { return kernels::fast_dropout(x, p, seed); }));
   });
 }
 
@@ -81,16 +91,13 @@ Napi::Value gelu_new_values(const Napi::CallbackInfo& info) {
 // geluNewGrad(values, upstream, impl?): d(sum(upstream * gelu_new(values)))/d(values), through autograd.
 Napi::Value gelu_new_grad(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    at::Tensor x = tensor_from(info[0], Napi::Value()).requires_grad_(true);
-    at::Tensor upstream = tensor_from(info[1], Napi::Value());
-    if (upstream.numel() != x.numel()) fail(codes::kInput, "upstream must have as many values as values");
-    at::AutoGradMode grad_mode(true);
-    gelu_new(x, use_aten(info[2])).backward(upstream);
-    return to_js(info.Env(), x.grad());
+    const bool aten = use_aten(info[2]);
+    return to_js(info.Env(), gradient_through(tensor_from(info[0], Napi::Value()), tensor_from(info[1], Napi::Value()),
+                                              [&](const at::Tensor& x) { return gelu_new(x, aten); }));
   });
 }
 
-// values (rows x cols, row-major) and index (Int32Array) -> the (rows, cols) tensor and an int64 index.
+// values (rows x cols, row-major) -> the (rows, cols) tensor.
 at::Tensor matrix_from(const Napi::Value& values, const Napi::Value& cols_value, const Napi::Value& dtype) {
   at::Tensor flat = tensor_from(values, dtype);
   if (!cols_value.IsNumber()) fail(codes::kInput, "expected the number of columns");
@@ -99,6 +106,7 @@ at::Tensor matrix_from(const Napi::Value& values, const Napi::Value& cols_value,
   return flat.view({flat.numel() / cols, cols});
 }
 
+// An Int32Array -> an int64 index (R).
 at::Tensor index_from(const Napi::Value& value) {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) fail(codes::kInput, "expected an Int32Array index");
   Napi::Int32Array index = value.As<Napi::Int32Array>();
@@ -129,14 +137,10 @@ Napi::Value scatter_rows(const Napi::CallbackInfo& info) {
 // gatherRowsGrad / scatterRowsGrad(values, cols, index, [n,] upstream): d(sum(upstream * out))/d(values).
 Napi::Value rows_grad(const Napi::CallbackInfo& info, bool gather) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    at::Tensor x = matrix_from(info[0], info[1], Napi::Value()).requires_grad_(true);
     const at::Tensor index = index_from(info[2]);
-    at::AutoGradMode grad_mode(true);
-    const at::Tensor out = gather ? kernels::gather_rows(x, index) : kernels::scatter_rows(x, index, count_from(info[3]));
-    const at::Tensor upstream = tensor_from(info[gather ? 3 : 4], Napi::Value());
-    if (upstream.numel() != out.numel()) fail(codes::kInput, "upstream must have as many values as the output");
-    out.backward(upstream.view(out.sizes()));
-    return to_js(info.Env(), x.grad());
+    const int64_t n = gather ? 0 : count_from(info[3]);
+    return to_js(info.Env(), gradient_through(matrix_from(info[0], info[1], Napi::Value()), tensor_from(info[gather ? 3 : 4], Napi::Value()),
+                                              [&](const at::Tensor& x) { return gather ? kernels::gather_rows(x, index) : kernels::scatter_rows(x, index, n); }));
   });
 }
 

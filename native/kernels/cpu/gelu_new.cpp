@@ -29,11 +29,7 @@ ALBERT_VECTOR_CLONES void backward_float(const float* grad_y, const float* x, in
 
 bool supported(const at::Tensor& x) { return x.device().is_cpu() && x.scalar_type() == at::kFloat; }
 
-// Runs body(begin, count) over [0, n), split across the intra-op threads.
-template <typename Body>
-void for_chunks(int64_t n, const Body& body) {
-  at::parallel_for(0, n, 1 << 14, [&](int64_t begin, int64_t end) { body(begin, end - begin); });
-}
+constexpr int64_t kGrain = 1 << 14;  // elements per parallel task at least
 
 }  // namespace
 
@@ -41,8 +37,8 @@ at::Tensor gelu_new_forward(const at::Tensor& x_in) {
   TORCH_CHECK(supported(x_in), "gelu_new_forward: a float32 CPU tensor");
   const at::Tensor x = x_in.contiguous();
   at::Tensor y = at::empty_like(x);
-  for_chunks(x.numel(), [&](int64_t start, int64_t count) {
-    forward_float(x.const_data_ptr<float>() + start, count, y.mutable_data_ptr<float>() + start);
+  at::parallel_for(0, x.numel(), kGrain, [&](int64_t begin, int64_t end) {
+    forward_float(x.const_data_ptr<float>() + begin, end - begin, y.mutable_data_ptr<float>() + begin);
   });
   return y;
 }
@@ -52,9 +48,9 @@ at::Tensor gelu_new_backward(const at::Tensor& grad_y_in, const at::Tensor& x_in
               "gelu_new_backward: grad_y and x of one shape, float32, CPU");
   const at::Tensor x = x_in.contiguous(), grad_y = grad_y_in.contiguous();
   at::Tensor grad_x = at::empty_like(x);
-  for_chunks(x.numel(), [&](int64_t start, int64_t count) {
-    backward_float(grad_y.const_data_ptr<float>() + start, x.const_data_ptr<float>() + start, count,
-                   grad_x.mutable_data_ptr<float>() + start);
+  at::parallel_for(0, x.numel(), kGrain, [&](int64_t begin, int64_t end) {
+    backward_float(grad_y.const_data_ptr<float>() + begin, x.const_data_ptr<float>() + begin, end - begin,
+                   grad_x.mutable_data_ptr<float>() + begin);
   });
   return grad_x;
 }
