@@ -30,8 +30,11 @@ at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids,
                                                     const at::Tensor& token_type_ids, bool train) const {
   at::Tensor embedded = embeddings.forward(input_ids, token_type_ids, train);  // (B, T, E)
   // Padding positions leave the per-token work (see token_packing.h), and the heads read only
-  // the first token ([CLS]), so the last layer computes only its output.
-  const std::optional<TokenPacking> packing = keep ? TokenPacking::from_keep(*keep) : std::nullopt;
+  // the first token ([CLS]), so the last layer computes only its output. Packing is CPU-only:
+  // it reads the mask on the host, which on a GPU is a sync per step (and no CUDA graph could
+  // hold it), and a GPU step is bound by launches more than by padded FLOPs.
+  const std::optional<TokenPacking> packing =
+      keep && keep->device().is_cpu() ? std::optional<TokenPacking>(TokenPacking::from_keep(*keep)) : std::nullopt;
   if (packing) embedded = packing->pack(embedded);  // (R, E)
   at::Tensor first = encoder.forward(embedded, keep, train, /*first_token_only=*/true, packing ? &*packing : nullptr)
                          .select(1, 0);  // (B, H)

@@ -26,7 +26,11 @@ AdamW::AdamW(const NamedTensors& parameters, AdamWOptions options) : options_(op
   }
 }
 
-void AdamW::step(double lr) {
+at::Tensor AdamW::lr_tensor(at::Device device) {
+  return at::zeros({}, at::TensorOptions().device(device).dtype(device.is_cpu() ? at::kDouble : at::kFloat));
+}
+
+void AdamW::step(const at::Tensor& lr, const std::optional<at::Tensor>& found_inf) {
   at::NoGradGuard no_grad;
   for (bool decay : {true, false}) {
     std::vector<at::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
@@ -40,11 +44,13 @@ void AdamW::step(double lr) {
     }
     if (params.empty()) continue;
     at::_foreach_add_(steps, 1.0);  // the fused kernel reads the already-incremented step
+    // With found_inf set, the kernel returns before touching anything (torch.optim.AdamW's
+    // fused path with a GradScaler does the same, then takes the step count back).
     at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr, options_.beta1,
                       options_.beta2, decay ? options_.weight_decay : 0.0, options_.eps, /*amsgrad=*/false,
-                      /*maximize=*/false);
+                      /*maximize=*/false, /*grad_scale=*/std::nullopt, found_inf);
+    if (found_inf) at::_foreach_sub_(steps, std::vector<at::Tensor>(steps.size(), *found_inf));
   }
-  ++steps_taken_;
 }
 
 NamedTensors AdamW::state() const {

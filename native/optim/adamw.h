@@ -22,9 +22,16 @@ class AdamW {
  public:
   AdamW(const NamedTensors& parameters, AdamWOptions options);
 
-  // One update with learning rate `lr` from each parameter's .grad(); parameters without a
-  // gradient are left alone, as torch does.
-  void step(double lr);
+  // One update from each parameter's .grad(); parameters without a gradient are left alone, as
+  // torch does. `lr` is a () tensor on the parameters' device (float64 on the CPU, where it is
+  // read as a double, exactly as a number would be; fp32 on CUDA, read by the kernel from device
+  // memory, so that a captured CUDA graph picks up each replay's value). With `found_inf` (a ()
+  // fp32 device tensor), a step whose flag is 1 changes nothing, the step counts included, and
+  // needs no host sync to decide so. The host-side count is the caller's: count_step().
+  void step(const at::Tensor& lr, const std::optional<at::Tensor>& found_inf = std::nullopt);
+  // A learning-rate tensor of the dtype step() expects on `device` (zero: fill_ it before each step).
+  static at::Tensor lr_tensor(at::Device device);
+  void count_step() { ++steps_taken_; }
   int64_t steps_taken() const { return steps_taken_; }
 
   // State as named tensors: "exp_avg.<param>", "exp_avg_sq.<param>", "step.<param>".

@@ -8,19 +8,19 @@ LossScaler::LossScaler(LossScalerOptions options, at::Device device)
     : options_(options),
       scale_(at::full({1}, options.init_scale, at::TensorOptions().dtype(at::kFloat).device(device))),
       growth_tracker_(at::zeros({1}, at::TensorOptions().dtype(at::kInt).device(device))),
-      found_inf_(at::zeros({1}, at::TensorOptions().dtype(at::kFloat).device(device))) {}
+      found_inf_(at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(device))) {}
 
 at::Tensor LossScaler::scale(const at::Tensor& loss) const {
   return options_.enabled ? loss * scale_.to(loss.scalar_type()).squeeze() : loss;
 }
 
-bool LossScaler::unscale_(const std::vector<at::Tensor>& grads) {
-  if (!options_.enabled) return false;
+at::Tensor LossScaler::unscale_(const std::vector<at::Tensor>& grads) {
   at::NoGradGuard no_grad;
   found_inf_.zero_();
+  if (!options_.enabled || grads.empty()) return found_inf_;
   at::Tensor inv_scale = scale_.to(at::kDouble).reciprocal().to(at::kFloat);  // (1), as GradScaler computes it
   at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, inv_scale);
-  return found_inf_.item<float>() != 0.0f;
+  return found_inf_;
 }
 
 void LossScaler::update() {
@@ -28,6 +28,8 @@ void LossScaler::update() {
   at::_amp_update_scale_(scale_, growth_tracker_, found_inf_, options_.growth_factor, options_.backoff_factor,
                          options_.growth_interval);
 }
+
+at::Tensor LossScaler::scale_tensor() const { return options_.enabled ? scale_ : at::ones_like(scale_); }
 
 double LossScaler::current_scale() const { return options_.enabled ? scale_.item<double>() : 1.0; }
 

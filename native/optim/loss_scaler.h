@@ -23,11 +23,16 @@ class LossScaler {
 
   bool enabled() const { return options_.enabled; }
   at::Tensor scale(const at::Tensor& loss) const;  // loss * scale (or loss when disabled)
-  // Divides the gradients by the scale in place; returns true when any was inf or nan.
-  bool unscale_(const std::vector<at::Tensor>& grads);
-  // Backs off after an overflow, grows after growth_interval good steps (GradScaler.update).
+  // Divides the gradients by the scale in place. Returns the overflow flag, a () fp32 device
+  // tensor: 1 when any gradient was inf or nan, else 0 (always 0 when disabled). No host sync,
+  // so that a CUDA graph can capture it.
+  at::Tensor unscale_(const std::vector<at::Tensor>& grads);
+  // Backs off after an overflow, grows after growth_interval good steps (GradScaler.update),
+  // reading the flag the last unscale_ set; on the device.
   void update();
-  double current_scale() const;  // 1 when disabled
+  // The scale as a (1) fp32 device tensor (ones when disabled): what a step reports.
+  at::Tensor scale_tensor() const;
+  double current_scale() const;  // 1 when disabled; a host sync
 
   NamedTensors state() const;  // "scaler.scale", "scaler.growth_tracker"
   static bool owns_key(const std::string& key) { return key == "scaler.scale" || key == "scaler.growth_tracker"; }
@@ -39,7 +44,7 @@ class LossScaler {
   LossScalerOptions options_;
   at::Tensor scale_;           // (1) fp32
   at::Tensor growth_tracker_;  // (1) int32: good steps in a row
-  at::Tensor found_inf_;       // (1) fp32: 1 when the last unscale saw inf/nan
+  at::Tensor found_inf_;       // () fp32: 1 when the last unscale saw inf/nan
 };
 
 }  // namespace albert

@@ -20,19 +20,31 @@ TrainSession::TrainSession(AlbertForSequenceClassification& model, TrainOptions 
     : model_(model),
       options_(options),
       optimizer_(model.named_parameters(), options.adamw),
-      scaler_(scaler_options(options), model.device) {}
+      scaler_(scaler_options(options), model.device),
+      lr_(AdamW::lr_tensor(model.device)) {
+  if (options.cuda_graphs) graphs_ = std::make_unique<StepGraphs>(model.device);
+}
 
-at::Tensor TrainSession::forward_backward(const Batch& host_batch) {
-  check_batch(host_batch, model_.config);
-  if (!host_batch.labels.defined()) fail(codes::kInput, "a training batch needs labels");
-  const Batch batch = host_batch.to(model_.device);
+namespace {
+void check_training_batch(const Batch& batch, const AlbertConfig& config) {
+  check_batch(batch, config);
+  if (!batch.labels.defined()) fail(codes::kInput, "a training batch needs labels");
+}
+
+// The (B, 1, 1, T) keep mask of a device batch, whether or not any row is padded.
+at::Tensor keep_mask(const Batch& device_batch) {
+  const at::Tensor& mask = device_batch.attention_mask;  // (B, T)
+  return mask.to(at::kBool).view({mask.size(0), 1, 1, mask.size(1)});
+}
+}  // namespace
+
+at::Tensor TrainSession::forward_backward(const Batch& batch, const std::optional<at::Tensor>& keep) {
   at::AutoGradMode grad_mode(true);
   at::Tensor loss;  // () fp32
   {
     RECORD_USER_SCOPE("albert::forward");
     AutocastScope autocast(options_.amp, model_.device.type());
-    at::Tensor logits = model_.forward(batch.input_ids, attention_keep_mask(host_batch, batch),
-                                       batch.token_type_ids, /*train=*/true);
+    at::Tensor logits = model_.forward(batch.input_ids, keep, batch.token_type_ids, /*train=*/true);
     loss = sequence_classification_loss(model_.config, logits.to(at::kFloat), batch.labels);
   }
   {
@@ -63,35 +75,54 @@ void TrainSession::zero_grad() {
 }
 
 void TrainSession::attach(std::shared_ptr<GradientSync> sync) {
+  if (graphs_) fail(codes::kDevice, "data-parallel training does not run with CUDA graphs");
   if (model_.device.type() != at::kCPU) fail(codes::kDevice, "data-parallel training runs on CPU (Gloo) in this build");
   sync->broadcast_parameters();
   sync_ = std::move(sync);
 }
 
-StepResult TrainSession::step(const Batch& batch, double lr, bool stop_requested) {
+at::Tensor TrainSession::step_on_device(const Batch& batch, const std::optional<at::Tensor>& keep) {
   // The RECORD_USER_SCOPEs name the step's phases for libtorch's profiler
   // (benchmarks/profile/profile_step.cpp); they cost nothing when no profiler is on.
   zero_grad();
-  at::Tensor loss = forward_backward(batch);
+  at::Tensor loss = forward_backward(batch, keep);
   std::vector<at::Tensor> gradients = grads();
-  bool overflow;
-  at::Tensor grad_norm;
+  at::Tensor overflow, grad_norm;  // () fp32 each
   {
     RECORD_USER_SCOPE("albert::unscale_clip");
     overflow = scaler_.unscale_(gradients);
-    grad_norm = clip_grad_norm_(gradients, options_.max_grad_norm);
+    grad_norm = clip_grad_norm_(gradients, options_.max_grad_norm).to(overflow.device());
   }
   {
     RECORD_USER_SCOPE("albert::adamw");
-    if (!overflow) optimizer_.step(lr);
+    optimizer_.step(lr_, scaler_.enabled() ? std::optional<at::Tensor>(overflow) : std::nullopt);
     scaler_.update();
   }
   zero_grad();
+  return at::cat({loss.to(at::kFloat).reshape({1}), grad_norm.to(at::kFloat).reshape({1}), overflow.reshape({1}),
+                  scaler_.scale_tensor().reshape({1})});  // (4)
+}
+
+StepResult TrainSession::step(const Batch& batch, double lr, bool stop_requested) {
+  check_training_batch(batch, model_.config);
+  lr_.fill_(lr);
+  at::Tensor results;  // (4) fp32 on the device: loss, gradient norm, overflow flag, loss scale
+  if (graphs_) {
+    const Batch padded = pad_to_length(batch, graph_bucket_length(batch.input_ids.size(1), model_.config.max_position_embeddings));
+    results = graphs_->run(padded, [this](const Batch& device_batch) { return step_on_device(device_batch, keep_mask(device_batch)); });
+  } else {
+    const Batch device_batch = batch.to(model_.device);
+    results = step_on_device(device_batch, attention_keep_mask(batch, device_batch));
+  }
   RECORD_USER_SCOPE("albert::read_results");
-  double loss_value = loss.item<double>();
+  const at::Tensor host = results.to(at::kCPU);  // the step's one host sync
+  const float* r = host.const_data_ptr<float>();
+  const bool overflow = r[2] != 0.0f;
+  if (!overflow) optimizer_.count_step();
+  double loss_value = r[0];
   bool stop = stop_requested;
   if (sync_) std::tie(loss_value, stop) = sync_->average_loss(loss_value, stop_requested);
-  return StepResult{loss_value, grad_norm.item<double>(), overflow, scaler_.current_scale(), stop};
+  return StepResult{loss_value, r[1], overflow, r[3], stop};
 }
 
 std::pair<double, NamedTensors> TrainSession::gradients(const Batch& batch) {
@@ -99,7 +130,9 @@ std::pair<double, NamedTensors> TrainSession::gradients(const Batch& batch) {
   std::shared_ptr<GradientSync> sync = std::exchange(sync_, nullptr);  // this rank's own gradients
   at::Tensor loss;
   try {
-    loss = forward_backward(batch);
+    check_training_batch(batch, model_.config);
+    const Batch device_batch = batch.to(model_.device);
+    loss = forward_backward(device_batch, attention_keep_mask(batch, device_batch));
   } catch (...) {
     sync_ = sync;
     throw;

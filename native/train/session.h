@@ -8,6 +8,7 @@
 #include "optim/adamw.h"
 #include "optim/loss_scaler.h"
 #include "train/eval_step.h"
+#include "train/step_graphs.h"
 
 #include <memory>
 
@@ -18,6 +19,9 @@ struct TrainOptions {
   double max_grad_norm = 1.0;  // 0: no clipping
   Amp amp = Amp::kOff;
   LossScalerOptions loss_scaler;  // used when amp is fp16
+  // CUDA only: replay each (batch size, length) bucket's step as a CUDA graph
+  // (train/step_graphs.h); lengths are then padded to multiples of kGraphLengthMultiple.
+  bool cuda_graphs = false;
 };
 
 struct StepResult {
@@ -47,10 +51,14 @@ class TrainSession {
   void load_state(const NamedTensors& state, const std::string& source);
   int64_t steps_taken() const { return optimizer_.steps_taken(); }
   double loss_scale() const { return scaler_.current_scale(); }
+  int64_t graphs_captured() const { return graphs_ ? graphs_->graphs_captured() : 0; }
 
  private:
-  // Forward and backward of the scaled loss; returns the unscaled loss.
-  at::Tensor forward_backward(const Batch& batch);
+  // Forward and backward of the scaled loss on a device batch; returns the unscaled loss.
+  at::Tensor forward_backward(const Batch& batch, const std::optional<at::Tensor>& keep);
+  // The whole update on a device batch, with no host sync (a CUDA graph captures it):
+  // returns (4) fp32 results on the device: loss, gradient norm, overflow flag, loss scale.
+  at::Tensor step_on_device(const Batch& batch, const std::optional<at::Tensor>& keep);
   std::vector<at::Tensor> grads() const;
   void zero_grad();
 
@@ -58,6 +66,8 @@ class TrainSession {
   TrainOptions options_;
   AdamW optimizer_;
   LossScaler scaler_;
+  at::Tensor lr_;  // () on the device (AdamW::lr_tensor): set before each step, read by the update
+  std::unique_ptr<StepGraphs> graphs_;
   std::shared_ptr<GradientSync> sync_;
 };
 
