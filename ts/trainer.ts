@@ -36,6 +36,13 @@ export interface TrainerOptions {
   amp?: NativeAmp;
   /** fp16 loss scaling; ignored otherwise. */
   lossScale?: LossScaleOptions;
+  /**
+   * CUDA only (default true there): the whole step (forward, backward, clipping, AdamW) is
+   * captured as a CUDA graph per (batch size, length) bucket and replayed, lengths padded to
+   * multiples of 16. The first batch of a bucket runs eagerly, the second is captured; the
+   * trajectory is the eager one. false runs every step eagerly. true on a CPU model is an error.
+   */
+  cudaGraphs?: boolean;
 }
 
 export interface StepResult {
@@ -59,6 +66,8 @@ function finiteNumber(value: unknown, name: string, check: (v: number) => boolea
 export class Trainer {
   readonly model: AlbertForSequenceClassification;
   readonly amp: NativeAmp;
+  /** Whether steps are replayed as CUDA graphs (TrainerOptions.cudaGraphs). */
+  readonly cudaGraphs: boolean;
   private readonly native: NativeTrainer;
 
   constructor(model: AlbertForSequenceClassification, options: TrainerOptions = {}) {
@@ -80,12 +89,18 @@ export class Trainer {
       backoffFactor: finiteNumber(scale.backoffFactor ?? 0.5, 'lossScale.backoffFactor', (v) => v > 0 && v < 1, 'number in (0, 1)'),
       growthInterval: finiteNumber(scale.growthInterval ?? 2000, 'lossScale.growthInterval', (v) => Number.isInteger(v) && v > 0, 'positive integer'),
     };
+    if (options.cudaGraphs !== undefined && typeof options.cudaGraphs !== 'boolean') throw invalidArgument('a boolean', 'cudaGraphs', options.cudaGraphs);
+    if (options.cudaGraphs && model.device !== 'cuda') {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `cudaGraphs needs a model on CUDA; this one is on ${model.device}`);
+    }
     this.model = model;
     this.amp = resolveAmp(options.amp);
+    this.cudaGraphs = options.cudaGraphs ?? model.device === 'cuda';
     const { Trainer: NativeTrainerClass } = native();
+    const cudaGraphs = this.cudaGraphs;
     this.native = callNativeSync(
       () =>
-        new NativeTrainerClass(model.native, { lr: 0, beta1, beta2, eps, weightDecay, maxGradNorm, amp: this.amp, lossScale }),
+        new NativeTrainerClass(model.native, { lr: 0, beta1, beta2, eps, weightDecay, maxGradNorm, amp: this.amp, lossScale, cudaGraphs }),
     );
   }
 
@@ -147,6 +162,11 @@ export class Trainer {
 
   get lossScale(): number {
     return callNativeSync(() => this.native.lossScale);
+  }
+
+  /** CUDA graphs captured so far, one per (batch size, padded length) bucket; 0 without cudaGraphs. */
+  get cudaGraphsCaptured(): number {
+    return callNativeSync(() => this.native.cudaGraphsCaptured);
   }
 
   get disposed(): boolean {

@@ -19,6 +19,7 @@ Napi::Function TrainerWrap::define(Napi::Env env) {
                       InstanceMethod<&TrainerWrap::dispose>("dispose"),
                       InstanceAccessor<&TrainerWrap::step_count>("stepCount"),
                       InstanceAccessor<&TrainerWrap::loss_scale>("lossScale"),
+                      InstanceAccessor<&TrainerWrap::graphs_captured>("cudaGraphsCaptured"),
                       InstanceAccessor<&TrainerWrap::disposed>("disposed")});
 }
 
@@ -40,6 +41,9 @@ TrainOptions options_from_js(const Napi::Value& value) {
   options.loss_scaler.growth_factor = number_field(s, "growthFactor");
   options.loss_scaler.backoff_factor = number_field(s, "backoffFactor");
   options.loss_scaler.growth_interval = static_cast<int64_t>(number_field(s, "growthInterval"));
+  Napi::Value graphs = o.Get("cudaGraphs");
+  if (!graphs.IsUndefined() && !graphs.IsBoolean()) fail(codes::kInput, "expected cudaGraphs to be a boolean");
+  options.cuda_graphs = graphs.IsBoolean() && graphs.As<Napi::Boolean>().Value();
   return options;
 }
 }  // namespace
@@ -195,6 +199,13 @@ Napi::Value TrainerWrap::loss_scale(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     if (model_->busy.load()) fail(codes::kBusy, "lossScale: the model is busy with another call; await it first");
     return Napi::Number::New(info.Env(), session().loss_scale());
+  });
+}
+
+Napi::Value TrainerWrap::graphs_captured(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (model_->busy.load()) fail(codes::kBusy, "cudaGraphsCaptured: the model is busy with another call; await it first");
+    return Napi::Number::New(info.Env(), static_cast<double>(session().graphs_captured()));
   });
 }
 

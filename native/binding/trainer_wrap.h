@@ -22,6 +22,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value attach_process_group(const Napi::CallbackInfo& info);
   Napi::Value step_count(const Napi::CallbackInfo& info);
   Napi::Value loss_scale(const Napi::CallbackInfo& info);
+  Napi::Value graphs_captured(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
   Napi::Value disposed(const Napi::CallbackInfo& info);
 

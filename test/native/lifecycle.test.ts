@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
+import { native } from '../../ts/native';
 import { Trainer } from '../../ts/trainer';
 import {
   caught,
@@ -209,6 +210,23 @@ describe('the event loop', () => {
     // A blocked loop would tick at most once; a free one about elapsed / 5 times (timers are coarse: ask for a quarter).
     expect(ticks).toBeGreaterThanOrEqual(Math.max(3, Math.floor(elapsedMs / 5 / 4)));
     trainer.dispose();
+    model.dispose();
+  });
+});
+
+describe('cudaGraphs on a CPU model', () => {
+  test('is off by default, and asking for it is ERR_ARGUMENT in TS and ERR_DEVICE in the core', async () => {
+    const model = tinyModel();
+    const trainer = new Trainer(model);
+    expect(trainer.cudaGraphs).toBe(false);
+    await trainer.step(randomBatch({ batchSize: 2, seqLen: 8, seed: 3 }), 1e-3);
+    expect(trainer.cudaGraphsCaptured).toBe(0);
+    trainer.dispose();
+    expectThrowSync(() => new Trainer(model, { cudaGraphs: true }), 'ERR_ARGUMENT', 'cudaGraphs needs a model on CUDA; this one is on cpu');
+    expectThrowSync(() => new Trainer(model, { cudaGraphs: 'yes' as never }), 'ERR_ARGUMENT', 'Expected a boolean for cudaGraphs but received "yes" of type string');
+    const { Trainer: NativeTrainer } = native();
+    const options = { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, amp: 'off', lossScale: { init: 1, growthFactor: 2, backoffFactor: 0.5, growthInterval: 1 } };
+    expectThrowSync(() => new NativeTrainer(model.native, { ...options, cudaGraphs: true } as never), 'ERR_DEVICE', /CUDA graphs need/);
     model.dispose();
   });
 });

@@ -46,6 +46,8 @@ export interface TrainingArguments {
   shuffle: boolean;
   /** Restore the best state and halve the LR when training collapses (ts/train/collapse-guard.ts). */
   collapseGuard: boolean;
+  /** On CUDA, replay each step as a CUDA graph (TrainerOptions.cudaGraphs); no effect on the CPU. */
+  cudaGraphs: boolean;
 }
 
 export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
@@ -78,6 +80,7 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
   groupByLength: false,
   shuffle: true,
   collapseGuard: true,
+  cudaGraphs: true,
 };
 
 const positiveInteger = (v: number) => Number.isInteger(v) && v > 0;
@@ -122,7 +125,7 @@ export function trainingArguments(overrides: Partial<TrainingArguments> = {}): T
   oneOf('evalStrategy', ['epoch', 'steps', 'no']);
   oneOf('saveStrategy', ['epoch', 'steps', 'no']);
   oneOf('metricForBestModel', ['accuracy', 'macro_f1', 'loss']);
-  for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle', 'collapseGuard'] as const) {
+  for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle', 'collapseGuard', 'cudaGraphs'] as const) {
     if (typeof args[name] !== 'boolean') throw invalidArgument('boolean', name, args[name]);
   }
   return args;
@@ -160,5 +163,6 @@ export function toHfTrainingArguments(args: TrainingArguments): Record<string, u
     group_by_length: args.groupByLength,
     shuffle: args.shuffle,
     collapse_guard: args.collapseGuard,
+    cuda_graphs: args.cudaGraphs,
   };
 }

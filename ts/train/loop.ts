@@ -79,6 +79,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     optimizer: { betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon, weightDecay: args.weightDecay },
     maxGradNorm: args.maxGradNorm,
     amp: args.amp,
+    cudaGraphs: args.cudaGraphs && model.device === 'cuda' && !group,
   });
   const bestDir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-best-'));
   const bestFile = path.join(bestDir, CHECKPOINT_FILES.weights);

@@ -1,0 +1,137 @@
+#include "train/step_graphs.h"
+
+#include "common/error.h"
+
+#include <map>
+
+#if ALBERT_WITH_CUDA
+#include <ATen/cuda/CUDAEvent.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
+namespace albert {
+
+int64_t graph_bucket_length(int64_t length, int64_t max_positions) {
+  const int64_t rounded = (length + kGraphLengthMultiple - 1) / kGraphLengthMultiple * kGraphLengthMultiple;
+  return std::max(length, std::min(rounded, max_positions));
+}
+
+Batch pad_to_length(const Batch& batch, int64_t length) {
+  const int64_t extra = length - batch.input_ids.size(1);
+  if (extra <= 0) return batch;
+  auto pad = [&](const at::Tensor& t) { return at::constant_pad_nd(t, {0, extra}, 0); };  // (B, T) -> (B, length)
+  return Batch{pad(batch.input_ids), pad(batch.attention_mask), pad(batch.token_type_ids), batch.labels};
+}
+
+#if ALBERT_WITH_CUDA
+
+namespace {
+
+// One bucket: its static inputs, the graph that reads them and the results it writes.
+struct BucketGraph {
+  int64_t batches_seen = 0;
+  Batch inputs;                                  // (B, T) device tensors the graph reads
+  std::unique_ptr<at::cuda::CUDAGraph> graph;    // null until captured
+  at::Tensor results;                            // (4) fp32, written by each replay
+};
+
+void copy_into(Batch& target, const Batch& host) {
+  auto copy = [](at::Tensor& to, const at::Tensor& from) {
+    if (from.defined()) to.copy_(from, /*non_blocking=*/from.is_pinned());
+  };
+  copy(target.input_ids, host.input_ids);
+  copy(target.attention_mask, host.attention_mask);
+  copy(target.token_type_ids, host.token_type_ids);
+  copy(target.labels, host.labels);
+}
+
+}  // namespace
+
+struct StepGraphs::Impl {
+  at::Device device;
+  c10::cuda::CUDAStream stream;
+  std::map<std::pair<int64_t, int64_t>, BucketGraph> buckets;  // by (B, T)
+  int64_t captured = 0;
+};
+
+StepGraphs::StepGraphs(at::Device device) {
+  if (!device.is_cuda()) fail(codes::kDevice, "CUDA graphs need the model on a CUDA device");
+  impl_.reset(new Impl{device, c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index()), {}, 0});
+}
+
+StepGraphs::~StepGraphs() = default;
+
+int64_t StepGraphs::graphs_captured() const { return impl_->captured; }
+
+at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
+  Impl& impl = *impl_;
+  BucketGraph& bucket = impl.buckets[{host.batch_size(), host.input_ids.size(1)}];
+  ++bucket.batches_seen;
+  const c10::cuda::CUDAStream caller = c10::cuda::getCurrentCUDAStream(impl.device.index());
+  at::cuda::CUDAEvent queued;
+  queued.record(caller);
+  queued.block(impl.stream);  // the side stream starts after what the caller queued (weights loaded, lr set)
+  at::Tensor results;
+  {
+    c10::cuda::CUDAStreamGuard on_side_stream(impl.stream);
+    if (bucket.graph) {
+      copy_into(bucket.inputs, host);
+      bucket.graph->replay();
+      results = bucket.results;
+    } else if (bucket.batches_seen < 2 || impl.captured >= kMaxStepGraphs) {
+      results = body(host.to(impl.device));  // the warm-up (or a shape past the graph budget)
+    } else {
+      bucket.inputs = host.to(impl.device);
+      impl.stream.synchronize();  // nothing of the warm-up may still be in flight
+      auto graph = std::make_unique<at::cuda::CUDAGraph>();
+      try {
+        graph->capture_begin();
+        try {
+          bucket.results = body(bucket.inputs);
+        } catch (...) {
+          try {
+            graph->capture_end();
+          } catch (...) {
+          }
+          throw;
+        }
+        graph->capture_end();
+      } catch (const std::exception& error) {
+        bucket.inputs = Batch{};
+        fail(codes::kDevice, "capturing the training step for batches of " + std::to_string(host.batch_size()) + " x " +
+                                 std::to_string(host.input_ids.size(1)) + " tokens as a CUDA graph failed (" +
+                                 error.what() + "); train with CUDA graphs off (--no-cuda-graphs, or cudaGraphs: false)");
+      }
+      graph->replay();  // the capture only recorded this step's work
+      bucket.graph = std::move(graph);
+      results = bucket.results;
+      ++impl.captured;
+    }
+  }
+  at::cuda::CUDAEvent done;
+  done.record(impl.stream);
+  done.block(caller);
+  return results;
+}
+
+#else  // a libtorch without CUDA
+
+struct StepGraphs::Impl {};
+
+StepGraphs::StepGraphs(at::Device device) {
+  fail(codes::kDevice, "CUDA graphs need an addon built against a CUDA libtorch; this one has none");
+}
+
+StepGraphs::~StepGraphs() = default;
+
+int64_t StepGraphs::graphs_captured() const { return 0; }
+
+at::Tensor StepGraphs::run(const Batch& host_batch, const Body& body) {
+  fail(codes::kDevice, "CUDA graphs need an addon built against a CUDA libtorch");
+}
+
+#endif
+
+}  // namespace albert

@@ -1,0 +1,57 @@
+// CUDA graphs of the whole training step (forward, backward, unscale, clip, AdamW, loss-scale
+// update), one per (batch size, padded length) bucket. A small model's step on a GPU is
+// mostly kernel launches (albert-large: some 1,500 per step); a replayed graph launches them
+// all with one call and no CPU work in between.
+//
+// How a bucket goes: the first batch of a shape runs eagerly on the graphs' side stream (the
+// warm-up capture needs: cuBLAS's workspace for that stream, lazily created kernels); the
+// second is captured into a graph, which is then replayed to do that step's work (capture
+// only records); every later batch of that shape is copied into the graph's static input
+// tensors and the graph replayed. So every step is a real step and the trajectory is the
+// eager one. What a replay must see change lives in device tensors the graph reads: the
+// learning rate, the loss scale and its growth tracker, dropout's Philox offsets (the CUDA
+// generator is registered with each graph by libtorch).
+//
+// The step body given to run() must not synchronize with the host (no .item(), no nonzero):
+// a capture fails on the first such call, and run() then throws ERR_DEVICE naming it.
+#pragma once
+
+#include "train/batch.h"
+
+#include <functional>
+#include <memory>
+
+namespace albert {
+
+// Lengths are padded up to a multiple of this, so that a few graphs serve a whole epoch.
+constexpr int64_t kGraphLengthMultiple = 16;
+// Graphs kept at most; shapes beyond them run eagerly (each graph holds its own activations).
+constexpr int64_t kMaxStepGraphs = 48;
+
+// T rounded up to a multiple of kGraphLengthMultiple, but not beyond max_positions.
+int64_t graph_bucket_length(int64_t length, int64_t max_positions);
+// The batch with padding columns appended up to `length`: id 0, mask 0, type 0. Padding keys
+// are masked, so a row's outputs do not change (its first token's included).
+Batch pad_to_length(const Batch& batch, int64_t length);
+
+class StepGraphs {
+ public:
+  // One step on a device batch: returns its (4) fp32 results on the device.
+  using Body = std::function<at::Tensor(const Batch& device_batch)>;
+
+  // Throws ERR_DEVICE unless `device` is CUDA and this addon was built with CUDA.
+  explicit StepGraphs(at::Device device);
+  ~StepGraphs();
+
+  // One step on `host_batch` (CPU tensors, already padded to its bucket) as described above.
+  // Work is queued on the side stream, after what the caller's current stream has queued, and
+  // the caller's stream waits for it: the returned results can be read on the caller's stream.
+  at::Tensor run(const Batch& host_batch, const Body& body);
+  int64_t graphs_captured() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace albert
