@@ -1,19 +1,25 @@
 // Compiles the hand-written CUDA kernels (native/kernels/cuda/*.cu) and their reference
 // check (benchmarks/gpu/kernel_check.cu) with nvcc, for sm_80 and sm_90, into objects under
-// build/cuda-check/, and links the check into build/cuda-check/kernel_check. Needs nvcc,
-// not a GPU: the check is only built here; it runs on a GPU machine (benchmarks/gpu/run.sh).
-// One line per file; a failed compile ends with nvcc's output and exit 1.
+// build/cuda-check/, and links the check into build/cuda-check/kernel_check. Then compiles
+// the core's CUDA paths (the C++ files that test ALBERT_WITH_CUDA: CUDA graphs of the step,
+// the fused ops) with the host compiler against libtorch's headers, -fsyntax-only: a CPU
+// libtorch has the ATen/c10 CUDA headers but not the libraries, so this checks that the code
+// a CUDA build compiles is valid C++ against the API, not that it links. Needs nvcc, not a
+// GPU: the kernel check runs on a GPU machine (benchmarks/gpu/run.sh). One line per file; a
+// failed compile ends with the compiler's output and exit 1.
 //
 //   node scripts/check-cuda.js                           (npm run check:cuda)
-//   ALBERT_REQUIRE_NVCC=1 node scripts/check-cuda.js     (CI: a missing nvcc fails)
+//   ALBERT_REQUIRE_NVCC=1 node scripts/check-cuda.js     (CI: a missing nvcc or libtorch fails)
 //
 // nvcc is $CUDACXX, else `nvcc` on PATH, else /usr/local/cuda/bin/nvcc. Without one the
-// check is skipped (exit 0) unless ALBERT_REQUIRE_NVCC is set.
+// check is skipped (exit 0) unless ALBERT_REQUIRE_NVCC is set. libtorch is the one `npm
+// install` recorded (or $LIBTORCH, $TORCH_PY, .venv).
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const { ROOT, BUILD_DIR, log, fail, main, since, which, capture } = require('./util');
+const { ROOT, BUILD_DIR, log, fail, main, since, which, capture, findCxx } = require('./util');
+const torchPaths = require('./torch-paths');
 
 const KERNEL_DIR = path.join(ROOT, 'native', 'kernels', 'cuda');
 const CHECK_SOURCE = path.join(ROOT, 'benchmarks', 'gpu', 'kernel_check.cu');
@@ -77,6 +83,52 @@ function checkCuda() {
   const executable = path.join(OUT_DIR, 'kernel_check');
   nvcc(compiler, ['-o', executable, ...objects], `link ${path.relative(ROOT, executable)}`);
   log(`CUDA kernels compiled in ${since(start)}; the reference check runs on a GPU machine (benchmarks/gpu/run.sh)`);
+  checkCudaPaths(compiler);
+}
+
+/** The native/ C++ files with a CUDA branch (#if ALBERT_WITH_CUDA), sorted. */
+function cudaPathSources(dir = path.join(ROOT, 'native')) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return cudaPathSources(full);
+    return entry.name.endsWith('.cpp') && /#if ALBERT_WITH_CUDA/.test(fs.readFileSync(full, 'utf8')) ? [full] : [];
+  }).sort();
+}
+
+/** -fsyntax-only over the core's CUDA branches, against libtorch's headers and the CUDA toolkit's. */
+function checkCudaPaths(nvccPath) {
+  const torch = torchPaths.readLocation() || torchPaths.resolveExisting();
+  const cxx = findCxx();
+  if (!torch || !cxx) {
+    const message = `no ${!torch ? 'libtorch (run npm install first)' : 'C++ compiler'}: the core's CUDA paths were not compiled`;
+    if (process.env.ALBERT_REQUIRE_NVCC) fail(message);
+    log(message);
+    return;
+  }
+  // A CPU libtorch lacks the one generated c10 CUDA header; a stand-in with what it defines.
+  const shim = path.join(OUT_DIR, 'shim');
+  fs.mkdirSync(path.join(shim, 'c10', 'cuda', 'impl'), { recursive: true });
+  fs.writeFileSync(path.join(shim, 'c10', 'cuda', 'impl', 'cuda_cmake_macros.h'), '#pragma once\n#define C10_CUDA_BUILD_SHARED_LIBS\n');
+  // The toolkit's headers: beside the real nvcc (which may be a wrapper script), $CUDA_HOME, /usr/local/cuda.
+  const candidates = [path.join(path.dirname(path.dirname(fs.realpathSync(nvccPath))), 'include'),
+    ...(process.env.CUDA_HOME ? [path.join(process.env.CUDA_HOME, 'include')] : []), '/usr/local/cuda/include'];
+  const cudaInclude = candidates.find((dir) => fs.existsSync(path.join(dir, 'cuda_runtime_api.h')));
+  if (!cudaInclude) fail(`no CUDA headers (cuda_runtime_api.h) in ${candidates.join(', ')}: set CUDA_HOME`);
+  const flags = ['-std=c++20', '-fsyntax-only', '-Wall', '-Wextra', '-Wno-unused-parameter', '-DALBERT_WITH_CUDA=1',
+    '-I', path.join(ROOT, 'native'), '-I', shim, ...torch.includeDirs.flatMap((d) => ['-I', d]), '-I', cudaInclude,
+    '-include', path.join(ROOT, 'native', 'common', 'torch.h')];
+  const sources = cudaPathSources();
+  if (!sources.length) fail('no native/ C++ file has a CUDA branch (#if ALBERT_WITH_CUDA): the check would check nothing');
+  const start = Date.now();
+  for (const source of sources) {
+    const t = Date.now();
+    const result = capture(cxx, [...flags, source]);
+    const output = `${result.stdout}${result.stderr}`.trim();
+    if (result.status !== 0) fail(`${path.basename(cxx)} failed on the CUDA branch of ${path.relative(ROOT, source)} (exit ${result.status}):\n${output}`);
+    log(`CUDA branch of ${path.relative(ROOT, source)} compiles (${since(t)})`);
+    if (output) console.log(output);
+  }
+  log(`the core's CUDA paths compiled (syntax only, against libtorch ${torch.version}'s headers) in ${since(start)}`);
 }
 
 main(checkCuda);

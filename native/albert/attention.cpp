@@ -45,7 +45,7 @@ at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at:
   context = context.transpose(1, 2).reshape({B, Tq, H});  // (B, Tq, H)
   if (packing && !first_token_only) context = packing->pack(context);  // (R, H)
   at::Tensor projected = kernels::dropout(dense.forward(context), output_dropout, train);
-  return layer_norm.forward(queries_in + projected);  // post-LN
+  return layer_norm.forward_residual(projected, queries_in);  // post-LN
 }
 
 void AlbertAttention::collect(const std::string& prefix, NamedTensors& out) const {

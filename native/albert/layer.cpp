@@ -1,5 +1,7 @@
 #include "albert/layer.h"
 
+#include "kernels/cuda/fused_ops.h"
+
 namespace albert {
 
 AlbertLayer::AlbertLayer(const AlbertConfig& config)
@@ -11,10 +13,18 @@ AlbertLayer::AlbertLayer(const AlbertConfig& config)
 
 at::Tensor AlbertLayer::forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
                                 bool first_token_only, const TokenPacking* packing) const {
-  at::Tensor attended = attention.forward(x, keep, train, first_token_only, packing);       // (B, Tq, H) or (R, H)
-  at::Tensor hidden = ffn_output.forward(activation_forward(activation, ffn.forward(attended)));  // as attended
+  at::Tensor attended = attention.forward(x, keep, train, first_token_only, packing);  // (B, Tq, H) or (R, H)
+  at::Tensor hidden = ffn_output.forward(ffn_activation(attended));                    // as attended
   // HF's AlbertLayer defines a dropout but never applies it to the FFN output; nor do we.
-  return full_layer_layer_norm.forward(hidden + attended);
+  return full_layer_layer_norm.forward_residual(hidden, attended);
+}
+
+at::Tensor AlbertLayer::ffn_activation(const at::Tensor& attended) const {
+  const bool tanh_gelu = activation == Activation::kGeluNew || activation == Activation::kGeluTanh;
+  if (tanh_gelu && attended.is_cuda() && kernels::fused_ops_available()) {
+    return kernels::bias_gelu_new(at::linear(attended, ffn.weight), ffn.bias);  // the matmul without its bias: (.., I)
+  }
+  return activation_forward(activation, ffn.forward(attended));  // (.., I)
 }
 
 void AlbertLayer::collect(const std::string& prefix, NamedTensors& out) const {

@@ -21,6 +21,10 @@ struct AlbertLayer {
   at::Tensor forward(const at::Tensor& x, const std::optional<at::Tensor>& keep, bool train,
                      bool first_token_only = false, const TokenPacking* packing = nullptr) const;
   void collect(const std::string& prefix, NamedTensors& out) const;
+
+ private:
+  // activation(ffn(attended)); on CUDA with a tanh gelu, the matmul then the fused bias + gelu kernel.
+  at::Tensor ffn_activation(const at::Tensor& attended) const;
 };
 
 struct AlbertLayerGroup {

@@ -5,7 +5,6 @@
 #include <map>
 
 #if ALBERT_WITH_CUDA
-#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -69,10 +68,9 @@ at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
   Impl& impl = *impl_;
   BucketGraph& bucket = impl.buckets[{host.batch_size(), host.input_ids.size(1)}];
   ++bucket.batches_seen;
-  const c10::cuda::CUDAStream caller = c10::cuda::getCurrentCUDAStream(impl.device.index());
-  at::cuda::CUDAEvent queued;
-  queued.record(caller);
-  queued.block(impl.stream);  // the side stream starts after what the caller queued (weights loaded, lr set)
+  // The side stream starts after what the caller queued (weights loaded, the lr set). The GPU
+  // is idle here (the last step's results were read), so a host wait costs nothing.
+  c10::cuda::getCurrentCUDAStream(impl.device.index()).synchronize();
   at::Tensor results;
   {
     c10::cuda::CUDAStreamGuard on_side_stream(impl.stream);
@@ -110,9 +108,7 @@ at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
       ++impl.captured;
     }
   }
-  at::cuda::CUDAEvent done;
-  done.record(impl.stream);
-  done.block(caller);
+  impl.stream.synchronize();  // the step's results are read next, on the caller's stream
   return results;
 }
 

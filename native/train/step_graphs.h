@@ -44,8 +44,8 @@ class StepGraphs {
   ~StepGraphs();
 
   // One step on `host_batch` (CPU tensors, already padded to its bucket) as described above.
-  // Work is queued on the side stream, after what the caller's current stream has queued, and
-  // the caller's stream waits for it: the returned results can be read on the caller's stream.
+  // The work runs on the side stream after what the caller's current stream has queued, and
+  // has finished when run() returns (the step's results are read right after anyway).
   at::Tensor run(const Batch& host_batch, const Body& body);
   int64_t graphs_captured() const;
 
