@@ -30,6 +30,9 @@ export interface StepRow {
   steps: number;
   /** hf-compile: seconds torch.compile spent compiling at load, before the warm-up. */
   compileS?: number;
+  /** ours on CUDA: seconds spent capturing the batch file's CUDA graphs at load, before the warm-up, and how many. */
+  captureS?: number;
+  graphs?: number;
   /** Warm-up step times. */
   warmupTimes?: number[];
   /** Timed step times, seconds, in order (round by round). */

@@ -71,6 +71,7 @@ export async function benchRow(job: RowJob, options: Options, onLoad: (peer: Pee
           device: options.device, amp: job.precision, compile: peer === 'hf-compile' });
         onLoad(peer, reply);
         if (typeof reply.compileS === 'number') (rows.get(peer) as StepRow).compileS = reply.compileS;
+        if (typeof reply.captureS === 'number') Object.assign(rows.get(peer) as StepRow, { captureS: reply.captureS, graphs: reply.graphs });
       } catch (error) {
         fail(peer, error);
       }

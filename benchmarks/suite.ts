@@ -102,6 +102,10 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   if (compiled.length > 0) {
     notes.push(`torch.compile compiled at load, before its warm-up: ${compiled.map((r) => `${r.config} ${r.precision} ${r.shape} ${Math.round(r.compileS as number)} s`).join(', ')}.`);
   }
+  const captured = results.rows.filter((r) => r.captureS !== undefined);
+  if (captured.length) {
+    notes.push(`albert-trainer captured its CUDA graphs at load (two steps at lr 0 per batch size and length rounded up to 16), before its warm-up: ${captured.map((r) => `${r.config} ${r.precision} ${r.shape} ${r.graphs} graphs in ${(r.captureS as number).toFixed(1)} s`).join(', ')}.`);
+  }
   const compileFailures = results.rows.filter((r) => r.peer === 'hf-compile' && r.status === 'failed');
   if (compileFailures.length > 0) notes.push(`torch.compile failed on this machine: ${compileFailures[0].reason}`);
   machine.description = describeMachine(machine);

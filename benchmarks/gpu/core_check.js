@@ -1,12 +1,14 @@
 // On a GPU machine: the native core on CUDA against the same core on the CPU (fp32, dropout
 // 0, same weights and batches): logits, loss, every gradient, 20 AdamW steps; then bf16 and
-// fp16 (dynamic loss scaling) runs on CUDA that must learn a toy task. Prints a table; exits
-// non-zero when a check fails. Plain JS over dist/ (the GPU machine has node but no tsc).
+// fp16 (dynamic loss scaling) runs on CUDA that must learn a toy task; CUDA graphs against
+// eager steps (fp32, fp16, bf16, with dropout); fp16 AMP against fp32 over 50 steps at
+// albert-large-v2's shape. Prints a table; exits non-zero when a check fails. Plain JS over
+// dist/ (the GPU machine has node but no tsc).
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { AlbertForSequenceClassification, Trainer, info } = require('../../dist/index.js');
+const { AlbertForSequenceClassification, Trainer, info, manualSeed } = require('../../dist/index.js');
 
 const CONFIG = { vocab_size: 100, embedding_size: 16, hidden_size: 64, num_hidden_layers: 3, num_hidden_groups: 2,
   inner_group_num: 2, num_attention_heads: 4, intermediate_size: 128, max_position_embeddings: 40,
@@ -113,10 +115,94 @@ async function main() {
   for (const t of [tc, tg]) t.dispose();
   for (const m of [cpu, gpu]) m.dispose();
 
+  await graphChecks(dir);
+  await fp16AgainstFp32();
+
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${'check'.padEnd(width)}  value      limit   result`);
   for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toExponential(2).padEnd(9)}  ${String(r.limit).padEnd(6)}  ${r.ok ? 'ok' : 'FAIL'}`);
   if (rows.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+// The batch padded with padding columns to `T` (what the graph path does to a bucket's length).
+function padTo(b, T) {
+  if (T <= b.seqLen) return b;
+  const out = { ...b, seqLen: T };
+  for (const key of ['inputIds', 'attentionMask', 'tokenTypeIds']) {
+    out[key] = new Int32Array(b.batchSize * T);
+    for (let r = 0; r < b.batchSize; r++) out[key].set(b[key].subarray(r * b.seqLen, (r + 1) * b.seqLen), r * T);
+  }
+  return out;
+}
+
+// Per-step losses of `steps` steps of a fresh model from `dir` over `batches` (cycled).
+async function losses(dir, trainerOptions, batches, steps, lr = 1e-3, config) {
+  const model = config ? AlbertForSequenceClassification.fromConfig(config, { seed: 5, device: DEVICE })
+    : await AlbertForSequenceClassification.fromPretrained(dir, { device: DEVICE });
+  // The CPU dry run (CHECK_DEVICE=cpu) runs the same code with every step eager.
+  const options = { ...trainerOptions, ...(DEVICE === 'cpu' ? { cudaGraphs: false } : {}) };
+  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, ...options });
+  const out = [];
+  for (let i = 0; i < steps; i++) out.push((await trainer.step(batches[i % batches.length], lr * Math.min((i + 1) / 4, 1))).loss);
+  const graphs = trainer.cudaGraphsCaptured;
+  trainer.dispose();
+  model.dispose();
+  return { out, graphs };
+}
+
+function worstRelative(a, b) {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.abs(b[i]));
+  return worst;
+}
+
+// CUDA graphs: the replayed steps against eager ones, 30 steps over lengths 11, 14, 16, 23
+// (buckets 16, 16, 16, 32: each bucket's first batch eager, its second captured, then replays).
+async function graphChecks(dir) {
+  const batches = [11, 14, 16, 23].map((T, i) => batch(40 + i, 4, T));
+  const padded = batches.map((b) => padTo(b, Math.ceil(b.seqLen / 16) * 16));
+  const steps = 30;
+  const graphed = await losses(dir, { amp: 'off', cudaGraphs: true }, batches, steps);
+  const eagerPadded = await losses(dir, { amp: 'off', cudaGraphs: false }, padded, steps);
+  const eager = await losses(dir, { amp: 'off', cudaGraphs: false }, batches, steps);
+  if (DEVICE === 'cuda') check(`graphs captured (${graphed.graphs}, expected 2)`, graphed.graphs === 2 ? 0 : 1, 0);
+  check('fp32, 30 steps: graph-replayed vs eager loss, same padded batches', worstRelative(graphed.out, eagerPadded.out), 1e-6);
+  check('fp32, 30 steps: graph-replayed vs eager loss, eager unpadded', worstRelative(graphed.out, eager.out), 1e-5);
+  for (const amp of DEVICE === 'cuda' ? ['fp16', 'bf16'] : ['bf16']) {
+    const g = await losses(dir, { amp, cudaGraphs: true }, batches, steps);
+    const e = await losses(dir, { amp, cudaGraphs: false }, padded, steps);
+    check(`${amp}, 30 steps: graph-replayed vs eager loss, same padded batches`, worstRelative(g.out, e.out), 1e-5);
+  }
+  // With dropout: the graphs replay the CUDA generator's Philox offsets as the eager steps draw them.
+  const dropoutConfig = { ...CONFIG, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, classifier_dropout_prob: 0.1 };
+  manualSeed(7);
+  const gd = await losses(dir, { amp: 'off', cudaGraphs: true }, batches, steps, 1e-3, dropoutConfig);
+  manualSeed(7);
+  const ed = await losses(dir, { amp: 'off', cudaGraphs: false }, padded, steps, 1e-3, dropoutConfig);
+  check('dropout 0.1, fp32, 30 steps: graph-replayed vs eager loss', worstRelative(gd.out, ed.out), 1e-5);
+}
+
+// fp16 AMP against fp32 over 50 steps, albert-large-v2's shape (random init), batch 16 of
+// SUBJ-like lengths, both with CUDA graphs.
+async function fp16AgainstFp32() {
+  const large = JSON.parse(fs.readFileSync(path.join(process.env.ALBERT_TRAINER_DATA || path.join(__dirname, '../../../shared/data'),
+    'albert-configs', 'albert-large-v2.json'), 'utf8'));
+  // No dropout: the two runs differ in precision alone.
+  const config = { ...large, num_labels: 2, classifier_dropout_prob: 0, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+  const steps = DEVICE === 'cuda' ? 50 : 2;
+  const batches = [30, 41, 52, 36, 47].map((T, i) => {
+    const b = batch(60 + i, 16, T);
+    for (let k = 0; k < b.inputIds.length; k++) if (b.attentionMask[k]) b.inputIds[k] = (b.inputIds[k] * 297) % 30000;
+    b.labels = b.labels.map((l) => l % 2);
+    return b;
+  });
+  const fp32 = await losses('', { amp: 'off' }, batches, steps, 2e-5, config);
+  const fp16 = await losses('', { amp: DEVICE === 'cuda' ? 'fp16' : 'bf16' }, batches, steps, 2e-5, config);
+  let worst = 0;
+  for (let i = 0; i < steps; i++) worst = Math.max(worst, Math.abs(fp16.out[i] - fp32.out[i]));
+  console.log(`large fp32 losses: ${fp32.out.map((v) => v.toFixed(4)).join(' ')}`);
+  console.log(`large fp16 losses: ${fp16.out.map((v) => v.toFixed(4)).join(' ')}`);
+  check(`albert-large shape, ${steps} steps: |${DEVICE === 'cuda' ? 'fp16' : 'bf16'} AMP loss - fp32 loss|, worst step`, worst, 1e-2);
 }
 
 main().catch((error) => { console.error(error && error.stack ? error.stack : error); process.exit(1); });

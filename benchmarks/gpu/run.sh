@@ -1,37 +1,96 @@
 #!/usr/bin/env bash
-# On a GPU machine that has a CUDA torch but no node (../shared/device/README.md): builds the
-# addon with plain cmake against that machine's CUDA libtorch, checks the native core on CUDA
-# against the CPU (benchmarks/gpu/core_check.js) and the hand-written CUDA kernels against a
-# host reference (benchmarks/gpu/kernel_check.cu), then times one training step against HF
-# transformers eager and torch.compile on the same GPU (the suite, benchmarks/suite.ts --device
-# cuda; BENCH_FLAGS overrides its flags). Prepare here first:
+# On a GPU machine that has a CUDA torch but no node (../shared/device/README.md). Stages:
+#   1  the hand-written CUDA kernels against a double-precision host reference (nvcc alone)
+#   2  the addon built with plain cmake against that machine's CUDA libtorch, and the fused
+#      ops against libtorch, forward and backward (benchmarks/gpu/cuda_ops_check.cpp)
+#   3  the native core on CUDA against the CPU, CUDA graphs against eager steps, fp16 AMP
+#      against fp32 over 50 steps (benchmarks/gpu/core_check.js)
+#   4  the suite against HF eager: albert-large-v2 shape, batch 16, SUBJ lengths, fp16
+#   5  a 5-epoch SUBJ run with the CLI (albert-large-v2 shape, random init, fp16)
+#   6  the row of 4 again with torch.compile as a third peer (compiling takes minutes)
+#   7  A/B: the row of 4 with ours eager (no CUDA graphs)
+#   8  A/B: the row of 4 with graphs but without the fused kernels
+#   9  more rows: small and large, fp16 and bf16, SUBJ and fixed 128, one SUBJ epoch per tool
+# Each stage has its own time limit, and none starts past DEADLINE_S seconds from the start;
+# a failed stage does not stop the later ones. When stage 3 finds the graphs wrong, the later
+# stages run eagerly. Logs, results and a summary land in $OUT/gpu-logs.tgz (refreshed after
+# every stage, so that a killed run still returns what it did) and $OUT/summary.txt.
+#
+# Prepare here first:
 #   npm run build && npx tsc -p benchmarks/tsconfig.json && ../shared/device/pack-node.sh \
 #     && mkdir -p .device/data && cp -r ../shared/data/{albert-configs,albert-v2-tokenizer,subj} .device/data/
-# then run it there with carry [".device", "build/bench"]. Logs and results land in $OUT.
+# then run it there with carry [".device", "build/bench"]:  STAGES="1 2 3 4 5 6" DEADLINE_S=450 bash benchmarks/gpu/run.sh
+# A later call on the same (warm) machine reuses build-gpu/ (ignored, so kept): STAGES="7 8 9".
 set -uo pipefail
 OUT=${OUT:-/tmp/albert-gpu-out}
-mkdir -p "$OUT"
+STAGES=${STAGES:-1 2 3 4 5 6 7 8 9}
+DEADLINE_S=${DEADLINE_S:-540}
+LOGS=/tmp/gpu-logs
+mkdir -p "$OUT" "$LOGS"
 . .device/unpack.sh
 export ALBERT_TRAINER_DATA="$PWD/.device/data" ALBERT_TRAINER_PYTHON="$(command -v python3)"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-# The hand-written CUDA kernels against a double-precision host reference (nvcc alone, no torch).
+export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
+MACHINE=cuda-$(echo "$GPU" | sed 's/NVIDIA //; s/ .*//' | tr 'A-Z' 'a-z')
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader | tee -a "$LOGS/gpu.txt"
+pack() { tar czf "$OUT/gpu-logs.tgz" -C /tmp gpu-logs; }
+# stage ID NAME LIMIT_S LOG -- COMMAND...: runs it under a time limit (cut to the deadline), logs, records.
+stage() {
+  local id=$1 name=$2 limit=$3 log=$4; shift 5
+  [[ " $STAGES " == *" $id "* ]] || return 0
+  local left=$((DEADLINE_S - SECONDS))
+  if [ "$left" -lt 30 ]; then echo "SKIP $id $name (deadline)" | tee -a "$LOGS/summary.txt"; return 1; fi
+  [ "$limit" -gt "$left" ] && limit=$left
+  local start=$SECONDS
+  echo "== $id $name (limit ${limit}s)"
+  timeout "$limit" "$@" > "$LOGS/$log" 2>&1
+  local rc=$?
+  tail -n "${TAIL:-20}" "$LOGS/$log"
+  printf '%-2s %-52s rc=%-3s %4ss  %s\n' "$id" "$name" "$rc" "$((SECONDS - start))" "$log" >> "$LOGS/summary.txt"
+  pack
+  return $rc
+}
+
 mkdir -p build-gpu
-if ${CUDACXX:-nvcc} -std=c++17 -O2 -gencode arch=compute_90,code=sm_90 -Inative -o build-gpu/kernel_check \
-    native/kernels/cuda/*.cu benchmarks/gpu/kernel_check.cu >"$OUT/kernel_check.log" 2>&1; then
-  build-gpu/kernel_check 2>&1 | tee -a "$OUT/kernel_check.log"; kernels=${PIPESTATUS[0]}
-else tail -40 "$OUT/kernel_check.log"; kernels=1; fi
+stage 1 "kernels vs host reference (kernel_check)" 120 kernel_check.log -- bash -c \
+  "$CUDACXX -std=c++17 -O2 -gencode arch=compute_90,code=sm_90 -Inative -o build-gpu/kernel_check native/kernels/cuda/*.cu benchmarks/gpu/kernel_check.cu && build-gpu/kernel_check"
+
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-SECONDS=0
-cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DTORCH_CUDA_ARCH_LIST=9.0 >"$OUT/cmake.log" 2>&1 \
-  || { tail -40 "$OUT/cmake.log"; exit 1; }
-ninja -C build-gpu albert_native >"$OUT/build.log" 2>&1 || { grep -B2 -A8 'error' "$OUT/build.log" | head -100; exit 1; }
-echo "built in ${SECONDS}s"
+if ! stage 2 "addon build (cmake + ninja, CUDA libtorch)" 400 build.log -- bash -c \
+  "cmake -S . -B build-gpu -G Ninja -DCMAKE_PREFIX_PATH='$TORCH_PREFIX' -DTORCH_CUDA_ARCH_LIST=9.0 -DALBERT_CUDA_ARCHITECTURES=90 \
+     -DALBERT_BUILD_GPU_CHECKS=ON && ninja -k 0 -C build-gpu albert_native cuda_ops_check"; then
+  grep -B2 -A12 -m5 'error' "$LOGS/build.log" | head -100
+fi
+TAIL=45 stage 2 "fused ops vs libtorch (cuda_ops_check)" 120 cuda_ops_check.log -- build-gpu/cuda_ops_check
 export ALBERT_TRAINER_ADDON="$PWD/build-gpu/Release/albert_native.node"
-node benchmarks/gpu/core_check.js 2>&1 | tee "$OUT/core_check.log"
-check=${PIPESTATUS[0]}
-# torch.compile only on the small config: compiling each (config, precision, shape) costs about
-# a minute even there, and the device time is short.
-node build/bench/benchmarks/suite.js ${BENCH_FLAGS:---device cuda --configs small,large --amps fp16,bf16 --compile-configs small} \
-  --out-dir "$OUT" --machine "cuda-$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" 2>&1 | tee "$OUT/bench.log"
-[ "$check" -ne 0 ] && exit "$check"
-exit "$kernels"
+[ -f "$ALBERT_TRAINER_ADDON" ] || { echo "no addon built: stages 3-9 need it"; STAGES=$(echo " $STAGES " | sed 's/ [3-9]\b//g'); }
+
+TAIL=30 stage 3 "CUDA core vs CPU, graphs vs eager, fp16 vs fp32" 240 core_check.log -- node benchmarks/gpu/core_check.js
+CLI_GRAPHS=--cuda-graphs
+if grep -q 'graph.*FAIL' "$LOGS/core_check.log" 2>/dev/null; then
+  echo "the graph checks failed: the benchmarks below run eagerly" | tee -a "$LOGS/summary.txt"
+  export ALBERT_BENCH_CUDA_GRAPHS=0; CLI_GRAPHS=--no-cuda-graphs
+fi
+
+SUITE="node build/bench/benchmarks/suite.js --device cuda --out-dir $LOGS"
+ROW="--configs large --amps fp16 --shapes subj"
+stage 4 "suite: large fp16 SUBJ, ours vs HF eager" 150 suite-large-fp16.log -- \
+  $SUITE $ROW --peers ours,hf-eager --machine "$MACHINE-large-fp16"
+rm -rf /tmp/subj-large
+stage 5 "SUBJ 5 epochs, large shape, random init, fp16 (CLI)" 180 subj-large-cli.log -- \
+  node dist/cli.js train --model albert-large-v2 --init random --dataset subj --output-dir /tmp/subj-large \
+    --device cuda --amp fp16 --logging-steps 100 $CLI_GRAPHS
+stage 6 "suite: the same row with HF torch.compile" 240 suite-large-fp16-compile.log -- \
+  $SUITE $ROW --peers ours,hf-eager,hf-compile --compile-configs large --machine "$MACHINE-large-fp16-compile"
+ALBERT_BENCH_CUDA_GRAPHS=0 stage 7 "A/B: ours eager (no CUDA graphs)" 120 suite-no-graphs.log -- \
+  $SUITE $ROW --peers ours,hf-eager --machine "$MACHINE-no-graphs"
+ALBERT_CUDA_FUSED=0 stage 8 "A/B: graphs without the fused kernels" 120 suite-no-fused.log -- \
+  $SUITE $ROW --peers ours,hf-eager --machine "$MACHINE-no-fused"
+stage 9 "small+large, fp16+bf16, subj+fixed; e2e epoch" 300 suite-more.log -- \
+  $SUITE --configs small,large --amps fp16,bf16 --shapes subj,fixed --peers ours,hf-eager --e2e --e2e-configs large \
+    --machine "$MACHINE-more"
+
+echo
+echo "== summary ($GPU, ${SECONDS}s)"
+cat "$LOGS/summary.txt" | tee "$OUT/summary.txt"
+pack

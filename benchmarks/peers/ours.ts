@@ -5,6 +5,7 @@
 //
 // JSON lines on stdin/stdout (see benchmarks/peer-process.ts):
 //   {"cmd": "load", "model_dir", "batches", "threads", "device", "amp"} -> {"ok": true, "libtorch": ...}
+//                                                                        (CUDA: + captureS, graphs)
 //   {"cmd": "run", "steps": N}                                          -> {"times": [seconds per step]}
 //   {"cmd": "stats"}                                                    -> {"peakRssMiB": ...}
 //   {"cmd": "quit"}
@@ -26,12 +27,33 @@ async function load(msg: Record<string, unknown>): Promise<Record<string, unknow
   const examples: TokenizedExample[] = file.batches.flatMap((b) => b.rows);
   const model = await AlbertForSequenceClassification.fromPretrained(msg.model_dir as string, { device: msg.device as 'cpu' | 'cuda' });
   const amp = msg.amp === 'fp32' ? 'off' : (msg.amp as 'bf16' | 'fp16');
-  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp });
+  // ALBERT_BENCH_CUDA_GRAPHS=0 measures the eager CUDA step (benchmarks/gpu/run.sh's A/B).
+  const cudaGraphs = model.device === 'cuda' && process.env.ALBERT_BENCH_CUDA_GRAPHS !== '0';
+  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp, cudaGraphs });
   // In file order (no shuffle): batch i of the file is step i, as for every peer.
   const batches = new BatchIterator(examples, { batchSize: file.batchSize, padTokenId: file.padTokenId });
   state = { model, trainer, batches };
   const facts = info();
-  return { ok: true, libtorch: facts.torchVersion, version: facts.version, node: process.versions.node, threads: facts.numThreads };
+  const reply: Record<string, unknown> = { ok: true, libtorch: facts.torchVersion, version: facts.version, node: process.versions.node, threads: facts.numThreads };
+  if (trainer.cudaGraphs) Object.assign(reply, await captureGraphs(trainer, file));
+  return reply;
+}
+
+/**
+ * CUDA graphs are captured on a bucket's second batch (ts/trainer.ts), as torch.compile
+ * compiles on a new length: like hf_peer.py's compile_warmup, this runs before (and apart
+ * from) the warm-up every peer gets, two steps per (batch size, length rounded up to 16) of
+ * the batch file, at learning rate 0 (the weights do not move). Returns its seconds.
+ */
+async function captureGraphs(trainer: Trainer, file: BatchFile): Promise<Record<string, unknown>> {
+  const start = process.hrtime.bigint();
+  const byBucket = new Map<string, TokenizedExample[]>();
+  for (const b of file.batches) byBucket.set(`${b.rows.length}x${Math.ceil(b.seqLen / 16) * 16}`, b.rows);
+  const rows = [...byBucket.values()].flatMap((r) => [...r, ...r]);
+  for await (const batch of new BatchIterator(rows, { batchSize: file.batchSize, padTokenId: file.padTokenId })) {
+    await trainer.step(batch, 0);
+  }
+  return { captureS: Number(process.hrtime.bigint() - start) / 1e9, graphs: trainer.cudaGraphsCaptured };
 }
 
 async function run(steps: number): Promise<Record<string, unknown>> {

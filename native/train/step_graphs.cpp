@@ -32,18 +32,29 @@ namespace {
 struct BucketGraph {
   int64_t batches_seen = 0;
   Batch inputs;                                  // (B, T) device tensors the graph reads
+  Batch staging;                                 // the same shapes in pinned host memory
   std::unique_ptr<at::cuda::CUDAGraph> graph;    // null until captured
   at::Tensor results;                            // (4) fp32, written by each replay
 };
 
-void copy_into(Batch& target, const Batch& host) {
-  auto copy = [](at::Tensor& to, const at::Tensor& from) {
-    if (from.defined()) to.copy_(from, /*non_blocking=*/from.is_pinned());
+Batch pinned_like(const Batch& host) {
+  auto pinned = [](const at::Tensor& t) { return t.defined() ? at::empty_like(t, t.options().pinned_memory(true)) : t; };
+  return Batch{pinned(host.input_ids), pinned(host.attention_mask), pinned(host.token_type_ids), pinned(host.labels)};
+}
+
+// The host batch into the graph's inputs: a memcpy into pinned memory, then an asynchronous
+// upload on the side stream (the staging buffers are rewritten only after the step has
+// finished, when run() has synchronized).
+void upload(BucketGraph& bucket, const Batch& host) {
+  auto copy = [](at::Tensor& device, at::Tensor& staging, const at::Tensor& from) {
+    if (!from.defined()) return;
+    staging.copy_(from);
+    device.copy_(staging, /*non_blocking=*/true);
   };
-  copy(target.input_ids, host.input_ids);
-  copy(target.attention_mask, host.attention_mask);
-  copy(target.token_type_ids, host.token_type_ids);
-  copy(target.labels, host.labels);
+  copy(bucket.inputs.input_ids, bucket.staging.input_ids, host.input_ids);
+  copy(bucket.inputs.attention_mask, bucket.staging.attention_mask, host.attention_mask);
+  copy(bucket.inputs.token_type_ids, bucket.staging.token_type_ids, host.token_type_ids);
+  copy(bucket.inputs.labels, bucket.staging.labels, host.labels);
 }
 
 }  // namespace
@@ -75,13 +86,14 @@ at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
   {
     c10::cuda::CUDAStreamGuard on_side_stream(impl.stream);
     if (bucket.graph) {
-      copy_into(bucket.inputs, host);
+      upload(bucket, host);
       bucket.graph->replay();
       results = bucket.results;
     } else if (bucket.batches_seen < 2 || impl.captured >= kMaxStepGraphs) {
       results = body(host.to(impl.device));  // the warm-up (or a shape past the graph budget)
     } else {
       bucket.inputs = host.to(impl.device);
+      bucket.staging = pinned_like(host);
       impl.stream.synchronize();  // nothing of the warm-up may still be in flight
       auto graph = std::make_unique<at::cuda::CUDAGraph>();
       try {
@@ -97,7 +109,7 @@ at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
         }
         graph->capture_end();
       } catch (const std::exception& error) {
-        bucket.inputs = Batch{};
+        bucket.inputs = bucket.staging = Batch{};
         fail(codes::kDevice, "capturing the training step for batches of " + std::to_string(host.batch_size()) + " x " +
                                  std::to_string(host.input_ids.size(1)) + " tokens as a CUDA graph failed (" +
                                  error.what() + "); train with CUDA graphs off (--no-cuda-graphs, or cudaGraphs: false)");

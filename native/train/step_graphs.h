@@ -7,7 +7,8 @@
 // warm-up capture needs: cuBLAS's workspace for that stream, lazily created kernels); the
 // second is captured into a graph, which is then replayed to do that step's work (capture
 // only records); every later batch of that shape is copied into the graph's static input
-// tensors and the graph replayed. So every step is a real step and the trajectory is the
+// tensors (through pinned staging buffers, uploaded asynchronously on the side stream) and
+// the graph replayed. So every step is a real step and the trajectory is the
 // eager one. What a replay must see change lives in device tensors the graph reads: the
 // learning rate, the loss scale and its growth tracker, dropout's Philox offsets (the CUDA
 // generator is registered with each graph by libtorch).
