@@ -11,6 +11,7 @@
 #   7  A/B: the row of 4 with ours eager (no CUDA graphs)
 #   8  A/B: the row of 4 with graphs but without the fused kernels
 #   9  more rows: small and large, fp16 and bf16, SUBJ and fixed 128, one SUBJ epoch per tool
+#  10  the row of 4 at fixed 128-token batches (every step the same shape)
 # Each stage has its own time limit, and none starts past DEADLINE_S seconds from the start;
 # a failed stage does not stop the later ones. When stage 2 finds the fused ops wrong, or
 # stage 3 the graphs, the later stages run without them. Logs, results and a summary land in $OUT/gpu-logs.tgz (refreshed after
@@ -23,7 +24,7 @@
 # A later call on the same (warm) machine reuses build-gpu/ (ignored, so kept): STAGES="7 8 9".
 set -uo pipefail
 OUT=${OUT:-/tmp/albert-gpu-out}
-STAGES=${STAGES:-1 2 3 4 5 6 7 8 9}
+STAGES=${STAGES:-1 2 3 4 10 5 6 7 8 9}
 DEADLINE_S=${DEADLINE_S:-540}
 LOGS=/tmp/gpu-logs
 mkdir -p "$OUT" "$LOGS"
@@ -67,11 +68,11 @@ if [[ " $STAGES " == *" 2 "* ]] && ! grep -q '^time ' "$LOGS/cuda_ops_check.log"
   export ALBERT_CUDA_FUSED=0
 fi
 export ALBERT_TRAINER_ADDON="$PWD/build-gpu/Release/albert_native.node"
-[ -f "$ALBERT_TRAINER_ADDON" ] || { echo "no addon built: stages 3-9 need it"; STAGES=$(echo " $STAGES " | sed 's/ [3-9]\b//g'); }
+[ -f "$ALBERT_TRAINER_ADDON" ] || { echo "no addon built: stages 3-10 need it"; STAGES=$(echo " $STAGES " | sed 's/ \([3-9]\|10\)\b//g'); }
 
-TAIL=30 stage 3 "CUDA core vs CPU, graphs vs eager, fp16 vs fp32" 240 core_check.log -- node benchmarks/gpu/core_check.js
+TAIL=30 stage 3 "CUDA core vs CPU, graphs vs eager, fp16 vs fp32 (CORE_CHECKS=${CORE_CHECKS:-all})" 240 core_check.log -- node benchmarks/gpu/core_check.js
 CLI_GRAPHS=--cuda-graphs
-if [[ " $STAGES " == *" 3 "* ]] && ! grep -q 'graph-replayed vs eager loss, same padded batches.*ok' "$LOGS/core_check.log" 2>/dev/null \
+if [[ " $STAGES " == *" 3 "* && "${CORE_CHECKS:-}" != fp16 ]] && ! grep -q 'graph-replayed vs eager loss, same padded batches.*ok' "$LOGS/core_check.log" 2>/dev/null \
    || grep -q 'graph.*FAIL' "$LOGS/core_check.log" 2>/dev/null; then
   echo "the graph checks failed: the benchmarks below run eagerly" | tee -a "$LOGS/summary.txt"
   export ALBERT_BENCH_CUDA_GRAPHS=0; CLI_GRAPHS=--no-cuda-graphs
@@ -81,6 +82,8 @@ SUITE="node build/bench/benchmarks/suite.js --device cuda --out-dir $LOGS"
 ROW="--configs large --amps fp16 --shapes subj"
 stage 4 "suite: large fp16 SUBJ, ours vs HF eager" 150 suite-large-fp16.log -- \
   $SUITE $ROW --peers ours,hf-eager --machine "$MACHINE-large-fp16"
+stage 10 "suite: large fp16 fixed 128, ours vs HF eager" 150 suite-large-fp16-fixed.log -- \
+  $SUITE --configs large --amps fp16 --shapes fixed --peers ours,hf-eager --machine "$MACHINE-large-fp16-fixed"
 rm -rf /tmp/subj-large
 stage 5 "SUBJ 5 epochs, large shape, random init, fp16 (CLI)" 180 subj-large-cli.log -- \
   node dist/cli.js train --model albert-large-v2 --init random --dataset subj --output-dir /tmp/subj-large \
