@@ -38,9 +38,10 @@ export interface TrainerOptions {
   lossScale?: LossScaleOptions;
   /**
    * CUDA only (default true there): the whole step (forward, backward, clipping, AdamW) is
-   * captured as a CUDA graph per (batch size, length) bucket and replayed, lengths padded to
-   * multiples of 16. The first batch of a bucket runs eagerly, the second is captured; the
-   * trajectory is the eager one. false runs every step eagerly. true on a CPU model is an error.
+   * captured as a CUDA graph per (batch size, length) bucket and replayed. On CUDA, lengths
+   * are padded to multiples of 16 either way (masked: the results do not change). The first
+   * batch of a bucket runs eagerly, the second is captured; the trajectory is the eager one.
+   * false runs every step eagerly. true on a CPU model is an error.
    */
   cudaGraphs?: boolean;
 }
