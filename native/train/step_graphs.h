@@ -1,7 +1,9 @@
 // CUDA graphs of the whole training step (forward, backward, unscale, clip, AdamW, loss-scale
 // update), one per (batch size, padded length) bucket. A small model's step on a GPU is
-// mostly kernel launches (albert-large: some 1,500 per step); a replayed graph launches them
-// all with one call and no CPU work in between.
+// mostly kernel launches (albert-large: some 1,500 per step, counted from the ops per layer);
+// a replayed graph launches them all with one call and no CPU work in between. On an H100,
+// albert-large fp16 at SUBJ lengths: 47-62 ms a step eager at a length seen before, 12 ms
+// replayed (README).
 //
 // How a bucket goes: the first batch of a shape runs eagerly on the graphs' side stream (the
 // warm-up capture needs: cuBLAS's workspace for that stream, lazily created kernels); the
