@@ -55,7 +55,7 @@ export function trainOptions(y: Argv) {
     .option('amp', { choices: ['auto', 'off', 'bf16', 'fp16'] as const, default: 'auto' as const, describe: 'auto: bf16 on a CPU that has it, fp16 on CUDA' })
     .option('max-seq-length', { type: 'number', default: D.maxSeqLength })
     .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'auto' as const })
-    .option('cuda-graphs', { type: 'boolean', default: D.cudaGraphs, describe: 'on CUDA: replay each step as a CUDA graph per (batch, length) bucket, lengths padded to multiples of 16 (--no-cuda-graphs: eager)' })
+    .option('cuda-graphs', { type: 'boolean', default: D.cudaGraphs, describe: 'on CUDA: replay each step as a CUDA graph per (batch, length) bucket (on CUDA lengths are padded to multiples of 16 either way; --no-cuda-graphs: eager steps)' })
     .option('eval-strategy', { choices: ['epoch', 'steps', 'no'] as const, default: D.evalStrategy })
     .option('eval-steps', { type: 'number', default: D.evalSteps })
     .option('logging-steps', { type: 'number', default: D.loggingSteps })
