@@ -98,10 +98,11 @@ export class Trainer {
     this.amp = resolveAmp(options.amp);
     this.cudaGraphs = options.cudaGraphs ?? model.device === 'cuda';
     const { Trainer: NativeTrainerClass } = native();
-    const cudaGraphs = this.cudaGraphs;
     this.native = callNativeSync(
       () =>
-        new NativeTrainerClass(model.native, { lr: 0, beta1, beta2, eps, weightDecay, maxGradNorm, amp: this.amp, lossScale, cudaGraphs }),
+        new NativeTrainerClass(model.native, {
+          lr: 0, beta1, beta2, eps, weightDecay, maxGradNorm, amp: this.amp, lossScale, cudaGraphs: this.cudaGraphs,
+        }),
     );
   }
 

@@ -10,6 +10,15 @@ Batch Batch::to(at::Device device) const {
   return Batch{move(input_ids), move(attention_mask), move(token_type_ids), move(labels)};
 }
 
+Batch pad_to_length_bucket(const Batch& batch, int64_t max_positions) {
+  const int64_t T = batch.input_ids.size(1);
+  const int64_t rounded = (T + kCudaLengthMultiple - 1) / kCudaLengthMultiple * kCudaLengthMultiple;
+  const int64_t extra = std::min(rounded, max_positions) - T;
+  if (extra <= 0) return batch;
+  auto pad = [&](const at::Tensor& t) { return at::constant_pad_nd(t, {0, extra}, 0); };  // (B, T) -> (B, T + extra)
+  return Batch{pad(batch.input_ids), pad(batch.attention_mask), pad(batch.token_type_ids), batch.labels};
+}
+
 std::optional<at::Tensor> attention_keep_mask(const Batch& host_batch, const Batch& device_batch) {
   if (host_batch.attention_mask.all().item<bool>()) return std::nullopt;  // a CPU tensor: no device sync
   const at::Tensor& mask = device_batch.attention_mask;                   // (B, T) int64

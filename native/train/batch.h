@@ -25,6 +25,19 @@ struct Batch {
 // applies). Whether there is padding is read from the host batch: no device-to-host sync per step.
 std::optional<at::Tensor> attention_keep_mask(const Batch& host_batch, const Batch& device_batch);
 
+// On CUDA, sequence lengths are padded up to a multiple of this (train and eval, CUDA graphs
+// or not): a few shapes then serve a whole epoch, one CUDA graph each, and eager CUDA steps
+// meet few new lengths. On an H100, an eager step at a length not seen before took several
+// times one at a seen length (albert-large fp16, batch 16: 300-450 ms against 47-62; HF's
+// eager step showed the same, 170-310 against 68-82; per-shape kernel selection is the likely
+// cause, not pinned down), and SUBJ's batches have some 100 different lengths.
+constexpr int64_t kCudaLengthMultiple = 16;
+
+// The batch with padding columns appended (id 0, mask 0, type 0) up to its length rounded up
+// to kCudaLengthMultiple, but not beyond max_positions. Padding keys are masked, so no row's
+// outputs change (its first token's included). Labels are untouched.
+Batch pad_to_length_bucket(const Batch& batch, int64_t max_positions);
+
 // Throws albert::Error(ERR_INPUT) naming the offending field, row and column: token ids
 // outside [0, vocab_size), token types outside [0, type_vocab_size), a mask value other than
 // 0/1, a row with no token, T above max_position_embeddings, labels of the wrong kind or range.

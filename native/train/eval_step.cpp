@@ -1,21 +1,13 @@
 #include "train/eval_step.h"
 
 #include "albert/loss.h"
-#include "train/step_graphs.h"
 
 namespace albert {
 
 EvalResult eval_step(const AlbertForSequenceClassification& model, const Batch& checked_batch, Amp amp) {
   check_batch(checked_batch, model.config);
-  // On CUDA, lengths are padded up to a multiple of 16, as the training step's graphs are. On
-  // an H100, an eager step at a sequence length not seen before took several times one at a
-  // seen length (albert-large fp16, batch 16: 300-450 ms against 47-62; HF's eager step
-  // showed the same, 170-310 against 68-82; per-shape kernel selection is the likely cause,
-  // not pinned down), and SUBJ's evaluation batches have some 100 different lengths. Padding
-  // keys are masked, so each row's logits are the same.
-  const Batch host_batch = model.device.is_cuda()
-      ? pad_to_length(checked_batch, graph_bucket_length(checked_batch.input_ids.size(1), model.config.max_position_embeddings))
-      : checked_batch;
+  const Batch host_batch =
+      model.device.is_cuda() ? pad_to_length_bucket(checked_batch, model.config.max_position_embeddings) : checked_batch;
   const Batch batch = host_batch.to(model.device);
   at::NoGradGuard no_grad;
   at::Tensor logits;  // (B, L) fp32

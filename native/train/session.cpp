@@ -105,12 +105,8 @@ at::Tensor TrainSession::step_on_device(const Batch& batch, const std::optional<
 
 StepResult TrainSession::step(const Batch& checked_batch, double lr, bool stop_requested) {
   check_training_batch(checked_batch, model_.config);
-  // On CUDA, lengths go up to a multiple of kGraphLengthMultiple, graphs or not: a few
-  // shapes serve a whole epoch, and an eager step at a length not seen before costs several
-  // times one at a seen length (see eval_step.cpp). The padding is masked: same results.
-  const Batch batch = model_.device.is_cuda()
-      ? pad_to_length(checked_batch, graph_bucket_length(checked_batch.input_ids.size(1), model_.config.max_position_embeddings))
-      : checked_batch;
+  const Batch batch =
+      model_.device.is_cuda() ? pad_to_length_bucket(checked_batch, model_.config.max_position_embeddings) : checked_batch;
   lr_.fill_(lr);
   at::Tensor results;  // (4) fp32 on the device: loss, gradient norm, overflow flag, loss scale
   if (graphs_) {

@@ -20,7 +20,7 @@ struct TrainOptions {
   Amp amp = Amp::kOff;
   LossScalerOptions loss_scaler;  // used when amp is fp16
   // CUDA only: replay each (batch size, length) bucket's step as a CUDA graph
-  // (train/step_graphs.h); lengths are then padded to multiples of kGraphLengthMultiple.
+  // (train/step_graphs.h); lengths are padded on CUDA either way (pad_to_length_bucket).
   bool cuda_graphs = false;
 };
 

@@ -12,18 +12,6 @@
 
 namespace albert {
 
-int64_t graph_bucket_length(int64_t length, int64_t max_positions) {
-  const int64_t rounded = (length + kGraphLengthMultiple - 1) / kGraphLengthMultiple * kGraphLengthMultiple;
-  return std::max(length, std::min(rounded, max_positions));
-}
-
-Batch pad_to_length(const Batch& batch, int64_t length) {
-  const int64_t extra = length - batch.input_ids.size(1);
-  if (extra <= 0) return batch;
-  auto pad = [&](const at::Tensor& t) { return at::constant_pad_nd(t, {0, extra}, 0); };  // (B, T) -> (B, length)
-  return Batch{pad(batch.input_ids), pad(batch.attention_mask), pad(batch.token_type_ids), batch.labels};
-}
-
 #if ALBERT_WITH_CUDA
 
 namespace {

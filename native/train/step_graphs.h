@@ -26,16 +26,8 @@
 
 namespace albert {
 
-// Lengths are padded up to a multiple of this, so that a few graphs serve a whole epoch.
-constexpr int64_t kGraphLengthMultiple = 16;
 // Graphs kept at most; shapes beyond them run eagerly (each graph holds its own activations).
 constexpr int64_t kMaxStepGraphs = 48;
-
-// T rounded up to a multiple of kGraphLengthMultiple, but not beyond max_positions.
-int64_t graph_bucket_length(int64_t length, int64_t max_positions);
-// The batch with padding columns appended up to `length`: id 0, mask 0, type 0. Padding keys
-// are masked, so a row's outputs do not change (its first token's included).
-Batch pad_to_length(const Batch& batch, int64_t length);
 
 class StepGraphs {
  public:
@@ -46,7 +38,7 @@ class StepGraphs {
   explicit StepGraphs(at::Device device);
   ~StepGraphs();
 
-  // One step on `host_batch` (CPU tensors, already padded to its bucket) as described above.
+  // One step on `host_batch` (CPU tensors, already padded by pad_to_length_bucket) as described above.
   // The work runs on the side stream after what the caller's current stream has queued, and
   // has finished when run() returns (the step's results are read right after anyway).
   at::Tensor run(const Batch& host_batch, const Body& body);
