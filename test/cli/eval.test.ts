@@ -42,7 +42,8 @@ function withFlags(base: string[], extra: string[], drop: string[] = []): string
 }
 
 /** The report against HF's numbers: loss within 1e-5, accuracy and confusion matrix exact. */
-function expectMatchesHf(report: EvalReport): void {
+/** `evalBatchSize`: the run's --per-device-eval-batch-size (16 by default). */
+function expectMatchesHf(report: EvalReport, evalBatchSize = 16): void {
   expect(Math.abs(report.eval_loss - hf.eval.loss)).toBeLessThan(1e-5);
   expect(report.eval_accuracy).toBe(hf.eval.accuracy);
   expect(report.eval_confusion_matrix).toEqual(hf.eval.confusion);
@@ -50,7 +51,8 @@ function expectMatchesHf(report: EvalReport): void {
   expect(report.eval_samples).toBe(ROWS);
   expect(report.eval_labels).toEqual(['objective', 'subjective']);
   expect(report.eval_runtime).toBeGreaterThan(0);
-  expect(report.eval_samples_per_second).toBeGreaterThan(0);
+  expect(Math.abs((report.eval_samples_per_second * report.eval_runtime) / ROWS - 1)).toBeLessThan(0.01); // rounded as HF rounds
+  expect(Math.abs((report.eval_steps_per_second * report.eval_runtime) / Math.ceil(ROWS / evalBatchSize) - 1)).toBeLessThan(0.01);
   // macro-F1 from the confusion matrix, as scikit-learn's f1_score(average='macro')
   const [[a, b], [c, d]] = hf.eval.confusion;
   const f1 = (tp: number, actual: number, predicted: number) => (actual + predicted === 0 ? 0 : (2 * tp) / (actual + predicted));
@@ -88,7 +90,7 @@ describe('metrics equal HF transformers\'', () => {
     expect(run.status).toBe(0);
     const report = JSON.parse(fs.readFileSync(output, 'utf8')) as EvalReport;
     expect(Object.keys(report).sort()).toEqual(['eval_accuracy', 'eval_confusion_matrix', 'eval_labels', 'eval_loss', 'eval_macro_f1',
-      'eval_runtime', 'eval_samples', 'eval_samples_per_second']);
+      'eval_runtime', 'eval_samples', 'eval_samples_per_second', 'eval_steps_per_second']);
     expectMatchesHf(report);
     expect(run.stdout).toContain(`eval_loss                ${report.eval_loss.toFixed(4)}`);
     expect(run.stdout).toContain(`eval_accuracy            ${report.eval_accuracy.toFixed(4)}`);
@@ -119,7 +121,7 @@ describe('metrics equal HF transformers\'', () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expectMatchesHf(JSON.parse(lines[0]) as EvalReport);
+    expectMatchesHf(JSON.parse(lines[0]) as EvalReport, 5);
   });
 });
 

@@ -42,10 +42,20 @@ describe('a run', () => {
       'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json']);
     expect(stdout).toContain('| Training Loss | Epoch | Step | Validation Loss | Accuracy | Macro F1 |');
     expect(stdout).toMatch(/\| 2\.0 \| 40 \|/);
+    const summary = /40 steps in ([\d.]+) s \([\d.]+ samples\/s, evaluation ([\d.]+) s of it\)/.exec(stdout);
+    expect(summary).not.toBeNull();
+    expect(Number(summary?.[2])).toBeLessThan(Number(summary?.[1]));
     const state = JSON.parse(fs.readFileSync(path.join(out(), 'trainer_state.json'), 'utf8'));
     expect(state.global_step).toBe(40);
     expect(state.log_history.filter((e: { loss?: number }) => e.loss !== undefined)).toHaveLength(8);
-    expect(state.log_history.filter((e: { eval_loss?: number }) => e.eval_loss !== undefined)).toHaveLength(2);
+    type EvalEntry = { eval_loss?: number; eval_runtime: number; eval_samples_per_second: number; eval_steps_per_second: number };
+    const evals = state.log_history.filter((e: EvalEntry) => e.eval_loss !== undefined) as EvalEntry[];
+    expect(evals).toHaveLength(2);
+    for (const e of evals) { // HF's speed metrics: 96 examples in 6 batches of 16 (the default eval batch size)
+      expect(e.eval_runtime).toBeGreaterThan(0);
+      expect(Math.abs((e.eval_samples_per_second * e.eval_runtime) / 96 - 1)).toBeLessThan(0.01); // rounded as HF rounds
+      expect(Math.abs((e.eval_steps_per_second * e.eval_runtime) / 6 - 1)).toBeLessThan(0.01);
+    }
     const evalResults = JSON.parse(fs.readFileSync(path.join(out(), 'eval_results.json'), 'utf8'));
     expect(evalResults.eval_samples).toBe(96);
     expect(JSON.parse(fs.readFileSync(path.join(out(), 'training_args.json'), 'utf8')).learning_rate).toBe(1e-3);

@@ -9,6 +9,7 @@ import { readDataset } from '../data/dataset';
 import { AlbertTrainerError } from '../errors';
 import { resolveDataset } from '../resolve';
 import { classificationMetrics, predictions } from '../train/metrics';
+import { evalSpeed, type EvalSpeed } from '../train/speed-metrics';
 import { inferenceOptions, inferenceSettings, labelNames, loadClassifier, trainedModelFolder, writeFileAtomically } from './inference-inputs';
 
 export function evalOptions(y: Argv) {
@@ -22,7 +23,8 @@ export function evalOptions(y: Argv) {
 type EvalFlags = Awaited<ReturnType<ReturnType<typeof evalOptions>['parseAsync']>>;
 
 /** What eval reports, under HF Trainer.evaluate()'s names. */
-export interface EvalReport {
+/** The evaluation's metrics, with its seconds and rates as HF names and rounds them (EvalSpeed). */
+export interface EvalReport extends EvalSpeed {
   eval_loss: number;
   eval_accuracy: number;
   eval_macro_f1: number;
@@ -31,9 +33,6 @@ export interface EvalReport {
   /** The class names in id order (id2label): the rows and columns of the confusion matrix. */
   eval_labels: string[];
   eval_samples: number;
-  /** Seconds of the evaluation pass (rounded to 4 decimals, as HF does). */
-  eval_runtime: number;
-  eval_samples_per_second: number;
 }
 
 /** readDataset's option names -> the flags a CLI user typed. */
@@ -56,6 +55,7 @@ function reportText(report: EvalReport): string {
     ['eval_samples', String(report.eval_samples)],
     ['eval_runtime', `${report.eval_runtime.toFixed(2)} s`],
     ['eval_samples_per_second', report.eval_samples_per_second.toFixed(1)],
+    ['eval_steps_per_second', report.eval_steps_per_second.toFixed(1)],
   ];
   const keyWidth = Math.max(...metrics.map(([key]) => key.length));
   const lines = metrics.map(([key, value]) => `${key.padEnd(keyWidth)}  ${value}`);
@@ -115,12 +115,14 @@ export async function runEval(flags: EvalFlags): Promise<void> {
   const predicted: number[] = [];
   const truth: number[] = [];
   let lossSum = 0;
+  let steps = 0;
   try {
     for await (const batch of new BatchIterator(examples, { batchSize: settings.batchSize, padTokenId: tokenizer.padTokenId })) {
       const { logits, loss } = await model.forward(batch, { amp: settings.amp });
       lossSum += (loss ?? Number.NaN) * batch.batchSize;
       predicted.push(...predictions(logits, config.num_labels));
       truth.push(...batch.labels);
+      steps += 1;
     }
   } finally {
     model.dispose();
@@ -134,8 +136,7 @@ export async function runEval(flags: EvalFlags): Promise<void> {
     eval_confusion_matrix: metrics.confusion,
     eval_labels: names,
     eval_samples: truth.length,
-    eval_runtime: Math.round(runtime * 1e4) / 1e4,
-    eval_samples_per_second: Math.round((truth.length / runtime) * 1e3) / 1e3,
+    ...evalSpeed(runtime, truth.length, steps),
   };
 
   // 4. The file first (atomic), then the report.

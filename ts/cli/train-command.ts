@@ -314,7 +314,10 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
       if (tty) process.stderr.write('\n');
       if (result.evaluations.length) process.stdout.write(`${resultsTable(result.evaluations)}\n`);
       const final = result.final ? `; final accuracy ${result.final.accuracy.toFixed(4)}${args.loadBestModelAtEnd && result.best ? ` (best, step ${result.best.step})` : ''}` : '';
-      process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s)${final}; saved to ${outputDir}\n`);
+      // This run's evaluations (a resumed run's earlier ones took none of its seconds).
+      const evalSeconds = result.evaluations.filter((e) => e.step > result.resumedFromStep).reduce((sum, e) => sum + e.eval_runtime, 0);
+      const evalShare = evalSeconds > 0 ? `, evaluation ${evalSeconds.toFixed(1)} s of it` : '';
+      process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${evalShare})${final}; saved to ${outputDir}\n`);
     } else {
       process.stdout.write(`${JSON.stringify({ type: 'done', output_dir: outputDir, global_step: result.globalStep, train_runtime: result.trainSeconds, final: result.final ? { eval_loss: result.final.loss, eval_accuracy: result.final.accuracy, eval_macro_f1: result.final.macroF1 } : null })}\n`);
     }

@@ -13,6 +13,8 @@ import { type ClassificationMetrics, classificationMetrics, predictions } from '
 export interface EvaluationResult extends ClassificationMetrics {
   loss: number;
   examples: number;
+  /** Batches this process evaluated (data-parallel: its shard's). */
+  batches: number;
 }
 
 /** One rank's predictions: class ids, labels, and the sum over examples of their batch's mean loss. */
@@ -20,11 +22,12 @@ interface PredictionShard {
   predicted: number[];
   truth: number[];
   lossSum: number;
+  batches: number;
 }
 
 async function predictShard(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>): Promise<PredictionShard> {
   const numLabels = trainer.model.config.num_labels;
-  const shard: PredictionShard = { predicted: [], truth: [], lossSum: 0 };
+  const shard: PredictionShard = { predicted: [], truth: [], lossSum: 0, batches: 0 };
   for await (const batch of batches) {
     if (!(batch.labels instanceof Int32Array)) {
       throw new AlbertTrainerError('ERR_INPUT', 'evaluation batches need integer class labels (single-label classification)');
@@ -33,6 +36,7 @@ async function predictShard(trainer: Trainer, batches: Iterable<Batch> | AsyncIt
     shard.lossSum += (loss ?? Number.NaN) * batch.batchSize;
     shard.predicted.push(...predictions(logits, numLabels));
     shard.truth.push(...batch.labels);
+    shard.batches += 1;
   }
   return shard;
 }
@@ -46,7 +50,7 @@ export async function evaluate(trainer: Trainer, batches: Iterable<Batch> | Asyn
   if (truth.length === 0) throw new AlbertTrainerError('ERR_INPUT', 'the evaluation set is empty');
   const lossSum = shards.reduce((sum, s) => sum + s.lossSum, 0);
   const metrics = classificationMetrics(Int32Array.from(predicted), Int32Array.from(truth), trainer.model.config.num_labels);
-  return { loss: lossSum / truth.length, examples: truth.length, ...metrics };
+  return { loss: lossSum / truth.length, examples: truth.length, batches: mine.batches, ...metrics };
 }
 
 /** Every rank's shard, in rank order. JSON has no NaN: a NaN loss sum travels as null. */

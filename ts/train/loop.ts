@@ -27,6 +27,7 @@ import { CollapseGuard, type CollapseReason } from './collapse-guard';
 import { type EvaluationResult, evaluate } from './evaluate';
 import { type LoopState, parseResumeState, resumeStateToJson, runIdentity } from './resume-state';
 import { LearningRateSchedule } from './schedule';
+import { evalSpeed } from './speed-metrics';
 import { hfTrainerState } from './trainer-state';
 import type { CheckpointOptions, EvalLogEntry, GuardEntry, TrainEvent, TrainInput, TrainLogEntry, TrainResult, TrainSummaryEntry } from './train-types';
 
@@ -156,11 +157,14 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   let bestEvaluation: EvaluationResult | undefined;
 
   const runEvaluation = async (epoch: number) => {
+    const evalStart = process.hrtime.bigint();
     const evaluation = await evaluate(trainer, evalBatches(), group);
+    const runtime = Number(process.hrtime.bigint() - evalStart) / 1e9;
     lastEvaluation = { step: state.globalStep, evaluation };
     const entry: EvalLogEntry = {
       step: state.globalStep, epoch, eval_loss: evaluation.loss, eval_accuracy: evaluation.accuracy,
-      eval_macro_f1: evaluation.macroF1, eval_samples: evaluation.examples, train_loss: state.evalSteps ? state.evalLossSum / state.evalSteps : Number.NaN,
+      eval_macro_f1: evaluation.macroF1, eval_samples: evaluation.examples,
+      ...evalSpeed(runtime, evaluation.examples, evaluation.batches), train_loss: state.evalSteps ? state.evalLossSum / state.evalSteps : Number.NaN,
     };
     state.evalLossSum = 0;
     state.evalSteps = 0;

@@ -6,6 +6,7 @@ import type { AlbertForSequenceClassification } from '../model/albert';
 import type { TrainingArguments } from './arguments';
 import type { CollapseReason } from './collapse-guard';
 import type { EvaluationResult } from './evaluate';
+import type { EvalSpeed } from './speed-metrics';
 
 export interface TrainLogEntry {
   step: number;
@@ -15,7 +16,8 @@ export interface TrainLogEntry {
   grad_norm: number;
 }
 
-export interface EvalLogEntry {
+/** An evaluation, with its seconds and rates as HF's Trainer logs them (EvalSpeed). */
+export interface EvalLogEntry extends EvalSpeed {
   step: number;
   epoch: number;
   eval_loss: number;
