@@ -88,8 +88,8 @@ rm -rf /tmp/subj-large
 stage 5 "SUBJ 5 epochs, large shape, random init, fp16 (CLI)" 180 subj-large-cli.log -- \
   node dist/cli.js train --model albert-large-v2 --init random --dataset subj --output-dir /tmp/subj-large \
     --device cuda --amp fp16 --logging-steps 100 $CLI_GRAPHS
-stage 6 "suite: the same row with HF torch.compile" 240 suite-large-fp16-compile.log -- \
-  $SUITE $ROW --peers ours,hf-eager,hf-compile --compile-configs large --machine "$MACHINE-large-fp16-compile"
+stage 6 "suite: the same row with HF torch.compile" 420 suite-large-fp16-compile.log -- \
+  $SUITE $ROW --peers ours,hf-eager,hf-compile --compile-configs large --verbose --machine "$MACHINE-large-fp16-compile"
 ALBERT_BENCH_CUDA_GRAPHS=0 stage 7 "A/B: ours eager (no CUDA graphs)" 120 suite-no-graphs.log -- \
   $SUITE $ROW --peers ours,hf-eager --machine "$MACHINE-no-graphs"
 ALBERT_CUDA_FUSED=0 stage 8 "A/B: graphs without the fused kernels" 120 suite-no-fused.log -- \
