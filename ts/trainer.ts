@@ -38,10 +38,11 @@ export interface TrainerOptions {
   lossScale?: LossScaleOptions;
   /**
    * CUDA only (default true there): the whole step (forward, backward, clipping, AdamW) is
-   * captured as a CUDA graph per (batch size, length) bucket and replayed. On CUDA, lengths
-   * are padded to multiples of 16 either way (masked: the results do not change). The first
-   * batch of a bucket runs eagerly, the second is captured; the trajectory is the eager one.
-   * false runs every step eagerly. true on a CPU model is an error.
+   * captured as a CUDA graph per (batch size, length) bucket and replayed, and so is evalStep
+   * on labelled batches (forward and loss). On CUDA, lengths are padded to multiples of 16
+   * either way (masked: the results do not change). The first batch of a bucket runs eagerly,
+   * the second is captured; the trajectory is the eager one. false runs every step eagerly.
+   * true on a CPU model is an error.
    */
   cudaGraphs?: boolean;
 }
@@ -129,7 +130,7 @@ export class Trainer {
     return callNative(() => this.native.attachProcessGroup(group.native));
   }
 
-  /** Eval-mode forward under the trainer's AMP setting. */
+  /** Eval-mode forward under the trainer's AMP setting (a replayed CUDA graph with cudaGraphs, when the batch has labels). */
   async evalStep(batch: Batch): Promise<ForwardResult> {
     this.assertUsable();
     const checked = validateBatch(batch, this.model.config);
@@ -166,7 +167,7 @@ export class Trainer {
     return callNativeSync(() => this.native.lossScale);
   }
 
-  /** CUDA graphs captured so far, one per (batch size, padded length) bucket; 0 without cudaGraphs. */
+  /** CUDA graphs captured so far, one per (batch size, padded length) bucket of training steps and one per bucket of evalSteps; 0 without cudaGraphs. */
   get cudaGraphsCaptured(): number {
     return callNativeSync(() => this.native.cudaGraphsCaptured);
   }

@@ -1,7 +1,7 @@
 // On a GPU machine: the native core on CUDA against the same core on the CPU (fp32, dropout
 // 0, same weights and batches): logits, loss, every gradient, 20 AdamW steps; then bf16 and
 // fp16 (dynamic loss scaling) runs on CUDA that must learn a toy task; CUDA graphs against
-// eager steps (fp32, fp16, bf16, with dropout); fp16 AMP against fp32 over 50 steps at
+// eager steps, training and evaluation (fp32, fp16, bf16, with dropout); fp16 AMP against fp32 over 50 steps at
 // albert-large-v2's shape. Prints a table; exits non-zero when a check fails. Plain JS over
 // dist/ (the GPU machine has node but no tsc).
 'use strict';
@@ -142,19 +142,28 @@ function padTo(b, T) {
   return out;
 }
 
-// Per-step losses of `steps` steps of a fresh model from `dir` over `batches` (cycled).
-async function losses(dir, trainerOptions, batches, steps, lr = 1e-3, config) {
+// Per-step losses of `steps` steps of a fresh model from `dir` over `batches` (cycled); with
+// `evalBatches`, after every 5th step the loss and logits of an evalStep on each of them.
+async function losses(dir, trainerOptions, batches, steps, lr = 1e-3, config, evalBatches = []) {
   const model = config ? AlbertForSequenceClassification.fromConfig(config, { seed: 5, device: DEVICE })
     : await AlbertForSequenceClassification.fromPretrained(dir, { device: DEVICE });
   // The CPU dry run (CHECK_DEVICE=cpu) runs the same code with every step eager.
   const options = { ...trainerOptions, ...(DEVICE === 'cpu' ? { cudaGraphs: false } : {}) };
   const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, ...options });
   const out = [];
-  for (let i = 0; i < steps; i++) out.push((await trainer.step(batches[i % batches.length], lr * Math.min((i + 1) / 4, 1))).loss);
+  const evals = [];
+  for (let i = 0; i < steps; i++) {
+    out.push((await trainer.step(batches[i % batches.length], lr * Math.min((i + 1) / 4, 1))).loss);
+    if ((i + 1) % 5 !== 0) continue;
+    for (const b of evalBatches) {
+      const { loss, logits } = await trainer.evalStep(b);
+      evals.push(loss, ...logits);
+    }
+  }
   const graphs = trainer.cudaGraphsCaptured;
   trainer.dispose();
   model.dispose();
-  return { out, graphs };
+  return { out, evals, graphs };
 }
 
 function worstRelative(a, b) {
@@ -164,21 +173,26 @@ function worstRelative(a, b) {
 }
 
 // CUDA graphs: the replayed steps against eager ones, 30 steps over lengths 11, 14, 16, 23
-// (buckets 16, 16, 16, 32: each bucket's first batch eager, its second captured, then replays).
+// (buckets 16, 16, 16, 32: each bucket's first batch eager, its second captured, then replays),
+// with evaluation steps between them on lengths 9 and 20 (buckets 16 and 32 again: the same
+// shapes as two training graphs, kept apart; 2 more graphs, replayed on weights that changed).
 async function graphChecks(dir) {
   const batches = [11, 14, 16, 23].map((T, i) => batch(40 + i, 4, T));
   const padded = batches.map((b) => padTo(b, Math.ceil(b.seqLen / 16) * 16));
+  const evalBatches = [9, 20].map((T, i) => batch(50 + i, 4, T));
   const steps = 30;
-  const graphed = await losses(dir, { amp: 'off', cudaGraphs: true }, batches, steps);
-  const eagerPadded = await losses(dir, { amp: 'off', cudaGraphs: false }, padded, steps);
+  const graphed = await losses(dir, { amp: 'off', cudaGraphs: true }, batches, steps, 1e-3, undefined, evalBatches);
+  const eagerPadded = await losses(dir, { amp: 'off', cudaGraphs: false }, padded, steps, 1e-3, undefined, evalBatches);
   const eager = await losses(dir, { amp: 'off', cudaGraphs: false }, batches, steps);
-  if (DEVICE === 'cuda') check(`graphs captured (${graphed.graphs}, expected 2)`, graphed.graphs === 2 ? 0 : 1, 0);
+  if (DEVICE === 'cuda') check(`graphs captured (${graphed.graphs}, expected 2 training + 2 evaluation)`, graphed.graphs === 4 ? 0 : 1, 0);
   check('fp32, 30 steps: graph-replayed vs eager loss, same padded batches', worstRelative(graphed.out, eagerPadded.out), 1e-6);
   check('fp32, 30 steps: graph-replayed vs eager loss, eager unpadded', worstRelative(graphed.out, eager.out), 1e-5);
+  check('fp32, 6 x 2 evalSteps between them: graph-replayed vs eager loss and logits', relDiff(graphed.evals, eagerPadded.evals), 1e-6);
   for (const amp of DEVICE === 'cuda' ? ['fp16', 'bf16'] : ['bf16']) {
-    const g = await losses(dir, { amp, cudaGraphs: true }, batches, steps);
-    const e = await losses(dir, { amp, cudaGraphs: false }, padded, steps);
+    const g = await losses(dir, { amp, cudaGraphs: true }, batches, steps, 1e-3, undefined, evalBatches);
+    const e = await losses(dir, { amp, cudaGraphs: false }, padded, steps, 1e-3, undefined, evalBatches);
     check(`${amp}, 30 steps: graph-replayed vs eager loss, same padded batches`, worstRelative(g.out, e.out), 1e-5);
+    check(`${amp}, 6 x 2 evalSteps: graph-replayed vs eager loss and logits`, relDiff(g.evals, e.evals), 1e-5);
   }
   // With dropout: the graphs replay the CUDA generator's Philox offsets as the eager steps draw them.
   const dropoutConfig = { ...CONFIG, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, classifier_dropout_prob: 0.1 };

@@ -12,6 +12,7 @@
 #   8  A/B: the row of 4 with graphs but without the fused kernels
 #   9  more rows: small and large, fp16 and bf16, SUBJ and fixed 128, one SUBJ epoch per tool
 #  10  the row of 4 at fixed 128-token batches (every step the same shape)
+#  11  the row of 4 and one whole SUBJ epoch per tool (ours: train(); HF: its Trainer)
 # Each stage has its own time limit, and none starts past DEADLINE_S seconds from the start;
 # a failed stage does not stop the later ones. When stage 2 finds the fused ops wrong, or
 # stage 3 the graphs, the later stages run without them. Logs, results and a summary land in $OUT/gpu-logs.tgz (refreshed after
@@ -24,7 +25,7 @@
 # A later call on the same (warm) machine reuses build-gpu/ (ignored, so kept): STAGES="7 8 9".
 set -uo pipefail
 OUT=${OUT:-/tmp/albert-gpu-out}
-STAGES=${STAGES:-1 2 3 4 10 5 6 7 8 9}
+STAGES=${STAGES:-1 2 3 4 10 5 11 6 7 8 9}
 DEADLINE_S=${DEADLINE_S:-540}
 LOGS=/tmp/gpu-logs
 mkdir -p "$OUT" "$LOGS"
@@ -68,7 +69,7 @@ if [[ " $STAGES " == *" 2 "* ]] && ! grep -q '^time ' "$LOGS/cuda_ops_check.log"
   export ALBERT_CUDA_FUSED=0
 fi
 export ALBERT_TRAINER_ADDON="$PWD/build-gpu/Release/albert_native.node"
-[ -f "$ALBERT_TRAINER_ADDON" ] || { echo "no addon built: stages 3-10 need it"; STAGES=$(echo " $STAGES " | sed 's/ \([3-9]\|10\)\b//g'); }
+[ -f "$ALBERT_TRAINER_ADDON" ] || { echo "no addon built: stages 3-11 need it"; STAGES=$(echo " $STAGES " | sed 's/ \([3-9]\|1[01]\)\b//g'); }
 
 TAIL=30 stage 3 "CUDA core vs CPU, graphs vs eager, fp16 vs fp32 (CORE_CHECKS=${CORE_CHECKS:-all})" 240 core_check.log -- node benchmarks/gpu/core_check.js
 CLI_GRAPHS=--cuda-graphs
@@ -88,6 +89,9 @@ rm -rf /tmp/subj-large
 stage 5 "SUBJ 5 epochs, large shape, random init, fp16 (CLI)" 180 subj-large-cli.log -- \
   node dist/cli.js train --model albert-large-v2 --init random --dataset subj --output-dir /tmp/subj-large \
     --device cuda --amp fp16 --logging-steps 100 $CLI_GRAPHS
+[ -f /tmp/subj-large/trainer_state.json ] && cp /tmp/subj-large/trainer_state.json "$LOGS/subj-large-trainer_state.json"
+stage 11 "suite: large fp16 SUBJ + one SUBJ epoch per tool (e2e)" 240 suite-large-fp16-e2e.log -- \
+  $SUITE $ROW --peers ours,hf-eager --e2e --e2e-configs large --machine "$MACHINE-large-fp16-e2e"
 stage 6 "suite: the same row with HF torch.compile" 420 suite-large-fp16-compile.log -- \
   $SUITE $ROW --peers ours,hf-eager,hf-compile --compile-configs large --verbose --machine "$MACHINE-large-fp16-compile"
 ALBERT_BENCH_CUDA_GRAPHS=0 stage 7 "A/B: ours eager (no CUDA graphs)" 120 suite-no-graphs.log -- \

@@ -21,8 +21,12 @@ Batch pad_to_length_bucket(const Batch& batch, int64_t max_positions) {
 
 std::optional<at::Tensor> attention_keep_mask(const Batch& host_batch, const Batch& device_batch) {
   if (host_batch.attention_mask.all().item<bool>()) return std::nullopt;  // a CPU tensor: no device sync
-  const at::Tensor& mask = device_batch.attention_mask;                   // (B, T) int64
-  return mask.to(at::kBool).view({mask.size(0), 1, 1, mask.size(1)});     // (B, 1, 1, T)
+  return full_keep_mask(device_batch);
+}
+
+at::Tensor full_keep_mask(const Batch& device_batch) {
+  const at::Tensor& mask = device_batch.attention_mask;               // (B, T) int64
+  return mask.to(at::kBool).view({mask.size(0), 1, 1, mask.size(1)});  // (B, 1, 1, T)
 }
 
 namespace {

@@ -25,6 +25,10 @@ struct Batch {
 // applies). Whether there is padding is read from the host batch: no device-to-host sync per step.
 std::optional<at::Tensor> attention_keep_mask(const Batch& host_batch, const Batch& device_batch);
 
+// The same mask, (B, 1, 1, T) bool, whether or not any row is padded: what a CUDA graph reads,
+// since the padding of the batches it replays on changes from one to the next.
+at::Tensor full_keep_mask(const Batch& device_batch);
+
 // On CUDA, sequence lengths are padded up to a multiple of this (train and eval, CUDA graphs
 // or not): a few shapes then serve a whole epoch, one CUDA graph each, and eager CUDA steps
 // meet few new lengths. On an H100, an eager step at a length not seen before took several

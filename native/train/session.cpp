@@ -30,12 +30,6 @@ void check_training_batch(const Batch& batch, const AlbertConfig& config) {
   check_batch(batch, config);
   if (!batch.labels.defined()) fail(codes::kInput, "a training batch needs labels");
 }
-
-// The (B, 1, 1, T) keep mask of a device batch, whether or not any row is padded.
-at::Tensor keep_mask(const Batch& device_batch) {
-  const at::Tensor& mask = device_batch.attention_mask;  // (B, T)
-  return mask.to(at::kBool).view({mask.size(0), 1, 1, mask.size(1)});
-}
 }  // namespace
 
 at::Tensor TrainSession::forward_backward(const Batch& batch, const std::optional<at::Tensor>& keep) {
@@ -110,7 +104,8 @@ StepResult TrainSession::step(const Batch& checked_batch, double lr, bool stop_r
   lr_.fill_(lr);
   at::Tensor results;  // (4) fp32 on the device: loss, gradient norm, overflow flag, loss scale
   if (graphs_) {
-    results = graphs_->run(batch, [this](const Batch& device_batch) { return step_on_device(device_batch, keep_mask(device_batch)); });
+    results = graphs_->run(GraphedStep::kTrain, batch,
+                           [this](const Batch& device_batch) { return step_on_device(device_batch, full_keep_mask(device_batch)); });
   } else {
     const Batch device_batch = batch.to(model_.device);
     results = step_on_device(device_batch, attention_keep_mask(batch, device_batch));
@@ -124,6 +119,19 @@ StepResult TrainSession::step(const Batch& checked_batch, double lr, bool stop_r
   bool stop = stop_requested;
   if (sync_) std::tie(loss_value, stop) = sync_->average_loss(loss_value, stop_requested);
   return StepResult{loss_value, r[1], overflow, r[3], stop};
+}
+
+EvalResult TrainSession::eval(const Batch& checked_batch) {
+  if (!graphs_ || !checked_batch.labels.defined()) return eval_step(model_, checked_batch, options_.amp);
+  check_batch(checked_batch, model_.config);
+  const Batch batch = pad_to_length_bucket(checked_batch, model_.config.max_position_embeddings);
+  const int64_t B = batch.batch_size();
+  at::Tensor results = graphs_->run(GraphedStep::kEval, batch, [this](const Batch& device_batch) {
+    const DeviceEvalResult out = eval_on_device(model_, device_batch, full_keep_mask(device_batch), options_.amp);
+    return at::cat({out.loss.reshape({1}), out.logits.flatten()});  // (1 + B * L) fp32
+  });
+  results = results.to(at::kCPU);  // the step's one host sync
+  return EvalResult{results.slice(0, 1).view({B, -1}).clone(), results[0].item<double>()};
 }
 
 std::pair<double, NamedTensors> TrainSession::gradients(const Batch& batch) {

@@ -19,8 +19,8 @@ struct TrainOptions {
   double max_grad_norm = 1.0;  // 0: no clipping
   Amp amp = Amp::kOff;
   LossScalerOptions loss_scaler;  // used when amp is fp16
-  // CUDA only: replay each (batch size, length) bucket's step as a CUDA graph
-  // (train/step_graphs.h); lengths are padded on CUDA either way (pad_to_length_bucket).
+  // CUDA only: replay each (batch size, length) bucket's training and evaluation step as a CUDA
+  // graph (train/step_graphs.h); lengths are padded on CUDA either way (pad_to_length_bucket).
   bool cuda_graphs = false;
 };
 
@@ -43,7 +43,9 @@ class TrainSession {
   // Data-parallel training from the next step on: broadcasts rank 0's weights first.
   void attach(std::shared_ptr<GradientSync> sync);
   bool distributed() const { return sync_ != nullptr; }
-  EvalResult eval(const Batch& batch) const { return eval_step(model_, batch, options_.amp); }
+  // eval_step; with CUDA graphs on, a labelled batch's forward and loss replay as a graph per
+  // (batch size, padded length) bucket, as the training steps do.
+  EvalResult eval(const Batch& batch);
   // Forward + backward in train mode; gradients (fp32, CPU) by parameter name. No update.
   std::pair<double, NamedTensors> gradients(const Batch& batch);
 

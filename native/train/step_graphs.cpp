@@ -3,6 +3,8 @@
 #include "common/error.h"
 
 #include <map>
+#include <string>
+#include <tuple>
 
 #if ALBERT_WITH_CUDA
 #include <ATen/cuda/CUDAGraph.h>
@@ -50,22 +52,24 @@ void upload(BucketGraph& bucket, const Batch& host) {
 struct StepGraphs::Impl {
   at::Device device;
   c10::cuda::CUDAStream stream;
-  std::map<std::pair<int64_t, int64_t>, BucketGraph> buckets;  // by (B, T)
+  c10::MempoolId_t pool;                                                     // shared by every graph
+  std::map<std::tuple<GraphedStep, int64_t, int64_t>, BucketGraph> buckets;  // by (kind, B, T)
   int64_t captured = 0;
 };
 
 StepGraphs::StepGraphs(at::Device device) {
   if (!device.is_cuda()) fail(codes::kDevice, "CUDA graphs need the model on a CUDA device");
-  impl_.reset(new Impl{device, c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index()), {}, 0});
+  impl_.reset(new Impl{device, c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index()),
+                       at::cuda::graph_pool_handle(), {}, 0});
 }
 
 StepGraphs::~StepGraphs() = default;
 
 int64_t StepGraphs::graphs_captured() const { return impl_->captured; }
 
-at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
+at::Tensor StepGraphs::run(GraphedStep kind, const Batch& host, const Body& body) {
   Impl& impl = *impl_;
-  BucketGraph& bucket = impl.buckets[{host.batch_size(), host.input_ids.size(1)}];
+  BucketGraph& bucket = impl.buckets[{kind, host.batch_size(), host.input_ids.size(1)}];
   ++bucket.batches_seen;
   // The side stream starts after what the caller queued (weights loaded, the lr set). The GPU
   // is idle here (the last step's results were read), so a host wait costs nothing.
@@ -85,7 +89,7 @@ at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
       impl.stream.synchronize();  // nothing of the warm-up may still be in flight
       auto graph = std::make_unique<at::cuda::CUDAGraph>();
       try {
-        graph->capture_begin();
+        graph->capture_begin(impl.pool);
         try {
           bucket.results = body(bucket.inputs);
         } catch (...) {
@@ -98,7 +102,8 @@ at::Tensor StepGraphs::run(const Batch& host, const Body& body) {
         graph->capture_end();
       } catch (const std::exception& error) {
         bucket.inputs = bucket.staging = Batch{};
-        fail(codes::kDevice, "capturing the training step for batches of " + std::to_string(host.batch_size()) + " x " +
+        const std::string step = kind == GraphedStep::kTrain ? "training" : "evaluation";
+        fail(codes::kDevice, "capturing the " + step + " step for batches of " + std::to_string(host.batch_size()) + " x " +
                                  std::to_string(host.input_ids.size(1)) + " tokens as a CUDA graph failed (" +
                                  error.what() + "); train with CUDA graphs off (--no-cuda-graphs, or cudaGraphs: false)");
       }
@@ -124,7 +129,7 @@ StepGraphs::~StepGraphs() = default;
 
 int64_t StepGraphs::graphs_captured() const { return 0; }
 
-at::Tensor StepGraphs::run(const Batch& host_batch, const Body& body) {
+at::Tensor StepGraphs::run(GraphedStep kind, const Batch& host_batch, const Body& body) {
   fail(codes::kDevice, "CUDA graphs need an addon built against a CUDA libtorch");
 }
 

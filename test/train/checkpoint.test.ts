@@ -157,6 +157,9 @@ describe('resume', () => {
     const best = result.best?.step as number;
     // Two kept: the newest, and the best one in place of the next newest when it is older (HF moves it there).
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual(best >= 10 ? [10, 12] : [best, 12]);
+    // Six checkpoints written, timed as part of the run.
+    expect(result.checkpointSeconds).toBeGreaterThan(0);
+    expect(result.checkpointSeconds).toBeLessThan(result.trainSeconds);
   });
 
   test('rotation never deletes the checkpoint just written or the best one, even when newer folders exist', async () => {

@@ -55,7 +55,7 @@ export function trainOptions(y: Argv) {
     .option('amp', { choices: ['auto', 'off', 'bf16', 'fp16'] as const, default: 'auto' as const, describe: 'auto: bf16 on a CPU that has it, fp16 on CUDA' })
     .option('max-seq-length', { type: 'number', default: D.maxSeqLength })
     .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'auto' as const })
-    .option('cuda-graphs', { type: 'boolean', default: D.cudaGraphs, describe: 'on CUDA: replay each step as a CUDA graph per (batch, length) bucket (on CUDA lengths are padded to multiples of 16 either way; --no-cuda-graphs: eager steps)' })
+    .option('cuda-graphs', { type: 'boolean', default: D.cudaGraphs, describe: 'on CUDA: replay each training and evaluation step as a CUDA graph per (batch, length) bucket (on CUDA lengths are padded to multiples of 16 either way; --no-cuda-graphs: eager steps)' })
     .option('eval-strategy', { choices: ['epoch', 'steps', 'no'] as const, default: D.evalStrategy })
     .option('eval-steps', { type: 'number', default: D.evalSteps })
     .option('logging-steps', { type: 'number', default: D.loggingSteps })
@@ -316,8 +316,9 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
       const final = result.final ? `; final accuracy ${result.final.accuracy.toFixed(4)}${args.loadBestModelAtEnd && result.best ? ` (best, step ${result.best.step})` : ''}` : '';
       // This run's evaluations (a resumed run's earlier ones took none of its seconds).
       const evalSeconds = result.evaluations.filter((e) => e.step > result.resumedFromStep).reduce((sum, e) => sum + e.eval_runtime, 0);
-      const evalShare = evalSeconds > 0 ? `, evaluation ${evalSeconds.toFixed(1)} s of it` : '';
-      process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${evalShare})${final}; saved to ${outputDir}\n`);
+      const parts = [...(evalSeconds > 0 ? [`evaluation ${evalSeconds.toFixed(1)} s`] : []), ...(result.checkpointSeconds > 0 ? [`checkpoints ${result.checkpointSeconds.toFixed(1)} s`] : [])];
+      const shares = parts.length ? `; ${parts.join(', ')} of it` : '';
+      process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${shares})${final}; saved to ${outputDir}\n`);
     } else {
       process.stdout.write(`${JSON.stringify({ type: 'done', output_dir: outputDir, global_step: result.globalStep, train_runtime: result.trainSeconds, final: result.final ? { eval_loss: result.final.loss, eval_accuracy: result.final.accuracy, eval_macro_f1: result.final.macroF1 } : null })}\n`);
     }

@@ -92,7 +92,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   let hasBestFiles = false;
   const result: TrainResult = {
     globalStep: 0, totalSteps, epochs, stepsPerEpoch, logHistory: state.logHistory, guardEvents: state.guardEvents,
-    evaluations: state.evaluations, trainSeconds: 0, samplesPerSecond: 0, resumedFromStep: state.globalStep, interrupted: false, earlyStopped: false,
+    evaluations: state.evaluations, trainSeconds: 0, samplesPerSecond: 0, checkpointSeconds: 0, resumedFromStep: state.globalStep, interrupted: false, earlyStopped: false,
   };
   const syncResult = () => {
     result.globalStep = state.globalStep;
@@ -112,7 +112,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 
   // 3. Checkpoints: this step's weights, optimizer, RNG and loop state; best/ when the best is older.
   let lastSavedStep = -1;
-  const saveCheckpoint = async () => {
+  // Writing state to disk, timed into result.checkpointSeconds.
+  const timedWrite = async (write: () => Promise<void>) => {
+    const writeStart = process.hrtime.bigint();
+    await write();
+    result.checkpointSeconds += Number(process.hrtime.bigint() - writeStart) / 1e9;
+  };
+  const saveCheckpoint = () => timedWrite(async () => {
     const checkpoints = input.checkpoints as CheckpointOptions;
     syncResult();
     state.lrMultipliers = [...schedule.multipliers];
@@ -144,7 +150,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     lastSavedStep = state.globalStep;
     result.lastCheckpoint = dir;
     await rotateCheckpoints(checkpoints.dir, args.saveTotalLimit, [state.globalStep, ...(state.best ? [state.best.step] : [])]);
-  };
+  });
 
   // Evaluation batches of similar lengths (the metrics do not depend on the order; padding
   // does cost time): the examples sorted by length once, longest first, stable.
@@ -178,8 +184,10 @@ export async function train(input: TrainInput): Promise<TrainResult> {
       state.best = entry;
       bestEvaluation = evaluation;
       if (keepsBest) {
-        await model.saveWeights(bestFile);
-        if (guard) await trainer.saveState(bestStateFile);
+        await timedWrite(async () => {
+          await model.saveWeights(bestFile);
+          if (guard) await trainer.saveState(bestStateFile);
+        });
         hasBestFiles = true;
       }
     }

@@ -74,6 +74,8 @@ export interface TrainResult {
   /** Seconds and throughput of this call (a resumed run counts from its resume). */
   trainSeconds: number;
   samplesPerSecond: number;
+  /** Seconds spent writing checkpoints and the copy of the best evaluation's state (part of trainSeconds, but for the checkpoint an interrupted run writes after it). */
+  checkpointSeconds: number;
   /** The step a resumed run started from (0: a fresh run). */
   resumedFromStep: number;
   /** Stopped by `shouldStop` (e.g. Ctrl-C) after a step; `lastCheckpoint` holds the state to resume from. */
