@@ -24,7 +24,7 @@ struct BucketGraph {
   Batch inputs;                                  // (B, T) device tensors the graph reads
   Batch staging;                                 // the same shapes in pinned host memory
   std::unique_ptr<at::cuda::CUDAGraph> graph;    // null until captured
-  at::Tensor results;                            // (4) fp32, written by each replay
+  at::Tensor results;                            // fp32, written by each replay: (4) training, (1 + B * L) evaluation
 };
 
 Batch pinned_like(const Batch& host) {

@@ -22,8 +22,7 @@ export function evalOptions(y: Argv) {
 
 type EvalFlags = Awaited<ReturnType<ReturnType<typeof evalOptions>['parseAsync']>>;
 
-/** What eval reports, under HF Trainer.evaluate()'s names. */
-/** The evaluation's metrics, with its seconds and rates as HF names and rounds them (EvalSpeed). */
+/** What eval reports, under HF Trainer.evaluate()'s names: the metrics, and its seconds and rates as HF rounds them (EvalSpeed). */
 export interface EvalReport extends EvalSpeed {
   eval_loss: number;
   eval_accuracy: number;
