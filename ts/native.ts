@@ -89,7 +89,7 @@ export interface NativeTrainerOptions {
   maxGradNorm: number; // 0 = no clipping
   amp: NativeAmp;
   lossScale: { init: number; growthFactor: number; backoffFactor: number; growthInterval: number };
-  /** CUDA only: capture each (batch size, padded length) bucket's step as a CUDA graph and replay it. */
+  /** CUDA only: capture each (batch size, padded length) bucket's training and evaluation step as a CUDA graph and replay it. */
   cudaGraphs?: boolean;
 }
 
@@ -112,7 +112,7 @@ export interface NativeTrainer {
   loadState(file: string): Promise<void>;
   readonly stepCount: number;
   readonly lossScale: number;
-  /** CUDA graphs captured so far (one per bucket); 0 without cudaGraphs. */
+  /** CUDA graphs captured so far (one per bucket and step kind); 0 without cudaGraphs. */
   readonly cudaGraphsCaptured: number;
   dispose(): void;
 }

@@ -41,8 +41,8 @@ function withFlags(base: string[], extra: string[], drop: string[] = []): string
   return args;
 }
 
-/** The report against HF's numbers: loss within 1e-5, accuracy and confusion matrix exact. */
-/** `evalBatchSize`: the run's --per-device-eval-batch-size (16 by default). */
+/** The report against HF's numbers: loss within 1e-5, accuracy and confusion matrix exact; its
+ * speed metrics consistent with `evalBatchSize`, the run's --per-device-eval-batch-size. */
 function expectMatchesHf(report: EvalReport, evalBatchSize = 16): void {
   expect(Math.abs(report.eval_loss - hf.eval.loss)).toBeLessThan(1e-5);
   expect(report.eval_accuracy).toBe(hf.eval.accuracy);
