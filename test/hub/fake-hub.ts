@@ -32,9 +32,11 @@ export interface FakeHub {
   close(): Promise<void>;
 }
 
+// Bytes as createHash takes them (a Buffer is a Uint8Array; these type definitions disagree).
+const bytes = (body: string | Buffer) => (typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body));
 export const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-export const gitBlobSha = (body: string) => createHash('sha1').update(`blob ${Buffer.byteLength(body)}\0`).update(body).digest('hex');
-export const sha256 = (body: string) => createHash('sha256').update(body).digest('hex');
+export const gitBlobSha = (body: string | Buffer) => createHash('sha1').update(`blob ${bytes(body).length}\0`).update(bytes(body)).digest('hex');
+export const sha256 = (body: string | Buffer) => createHash('sha256').update(bytes(body)).digest('hex');
 
 function lookup(hub: FakeHub, key: string, revision: string) {
   const repo = hub.repos[key];

@@ -8,6 +8,10 @@
 //     .no_exist/<commit>/<file>            an empty marker: the hub said this file is not in that commit
 //
 // <cache> is $HF_HUB_CACHE, else $HF_HOME/hub, HF_HOME being ~/.cache/huggingface by default.
+//
+// Commits, blob names and file names come from the network (HF_ENDPOINT may be any server):
+// the callers check them against the rules below before use, and every path written here goes
+// through cachePath, which refuses one that resolves outside its area of the repo's folder.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,7 +27,10 @@ export interface RepoRef {
 }
 
 export const DEFAULT_REVISION = 'main';
+/** A commit sha as the hub writes it: 40 lowercase hex digits. */
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+/** A blob name: a git blob sha1 (40 hex digits) or an LFS sha256 (64), lowercase as the hub sends them. */
+export const BLOB_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const REPO_ID = /^([\w.-]+\/)?[\w.-]+$/;
 
 function expandHome(p: string): string {
@@ -46,6 +53,22 @@ export function isOffline(): boolean {
 }
 
 /**
+ * Why `name` cannot be a '/'-separated path relative to a repo (a file name from a listing, a
+ * revision or ref name), or undefined where it can: huggingface_hub's rules, so that no name
+ * climbs out of, or jumps past, the folder it is joined to.
+ */
+export function relativeNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  if (name.includes('\0')) return 'it holds a NUL character';
+  if (name.includes('\\')) return 'it holds a backslash';
+  if (name.startsWith('/')) return 'it is an absolute path';
+  if (/^[A-Za-z]:/.test(name)) return 'it starts with a drive letter';
+  const segment = name.split('/').find((part) => part === '' || part === '.' || part === '..');
+  if (segment !== undefined) return segment === '' ? 'it has an empty segment' : `it has a '${segment}' segment`;
+  return undefined;
+}
+
+/**
  * `org/name` or `org/name@rev` as a repo reference; undefined where the name cannot be a hub
  * repo id (an absolute or dotted path, say), so the caller does not ask the hub about it.
  */
@@ -54,9 +77,8 @@ export function parseRepoRef(name: string, type: RepoType): RepoRef | undefined 
   const id = at < 0 ? name : name.slice(0, at);
   const revision = at < 0 ? DEFAULT_REVISION : name.slice(at + 1);
   if (!REPO_ID.test(id) || id.length > 96 || id.includes('--') || id.includes('..') || /^[.-]|[.-]$/.test(id)) return undefined;
-  if (at >= 0 && (!revision || revision.split('/').some((part) => part === '' || part === '.' || part === '..'))) {
-    throw new AlbertTrainerError('ERR_ARGUMENT', 'the revision after @ must be a branch, tag or commit sha');
-  }
+  const problem = at >= 0 ? relativeNameProblem(revision) : undefined;
+  if (problem) throw new AlbertTrainerError('ERR_ARGUMENT', `the revision after @ must be a branch, tag or commit sha (${JSON.stringify(revision)}: ${problem})`);
   return { type, id, revision };
 }
 
@@ -65,16 +87,36 @@ export function repoCacheDir(ref: RepoRef, cache = hubCacheDir()): string {
   return path.join(cache, `${ref.type}s--${ref.id.split('/').join('--')}`);
 }
 
-export function snapshotDir(repoDir: string, commit: string): string {
-  return path.join(repoDir, 'snapshots', commit);
+/** The four folders of a repo's cache folder. */
+export type CacheArea = 'refs' | 'blobs' | 'snapshots' | '.no_exist';
+
+/**
+ * `<repoDir>/<area>/<parts...>`, refused (ERR_IO) unless it resolves strictly inside
+ * `<repoDir>/<area>`: the last guard, under the rules the callers check, that a name from the
+ * network cannot make us read or write outside the cache, or in another area of it.
+ */
+export function cachePath(repoDir: string, area: CacheArea, ...parts: string[]): string {
+  const root = path.resolve(repoDir, area);
+  const target = path.join(repoDir, area, ...parts);
+  if (parts.some((part) => part.includes('\0')) || !path.resolve(target).startsWith(root + path.sep)) {
+    throw new AlbertTrainerError('ERR_IO', `${JSON.stringify(parts.join('/'))} would put a file outside ${root}; refused, nothing was written`);
+  }
+  return target;
 }
 
-/** The commit a revision points at in the cache: the revision itself if a sha, else refs/<revision>. */
+export function snapshotDir(repoDir: string, commit: string): string {
+  return cachePath(repoDir, 'snapshots', commit);
+}
+
+/**
+ * The commit a revision points at in the cache: the revision itself if a sha, else the sha in
+ * refs/<revision>; a ref that holds anything else counts as no ref (a download rewrites it).
+ */
 export function cachedCommit(repoDir: string, revision: string): string | undefined {
   if (COMMIT_HASH.test(revision)) return revision;
   try {
-    const commit = fs.readFileSync(path.join(repoDir, 'refs', revision), 'utf8').trim();
-    return commit || undefined;
+    const commit = fs.readFileSync(cachePath(repoDir, 'refs', revision), 'utf8').trim();
+    return COMMIT_HASH.test(commit) ? commit : undefined;
   } catch {
     return undefined;
   }
@@ -82,13 +124,13 @@ export function cachedCommit(repoDir: string, revision: string): string | undefi
 
 /** 'present' (in the snapshot), 'absent' (the hub said it is not there), or undefined (unknown). */
 export function cachedFileState(repoDir: string, commit: string, file: string): 'present' | 'absent' | undefined {
-  if (fs.existsSync(path.join(snapshotDir(repoDir, commit), file))) return 'present';
-  if (fs.existsSync(path.join(repoDir, '.no_exist', commit, file))) return 'absent';
+  if (fs.existsSync(cachePath(repoDir, 'snapshots', commit, file))) return 'present';
+  if (fs.existsSync(cachePath(repoDir, '.no_exist', commit, file))) return 'absent';
   return undefined;
 }
 
 export function markAbsent(repoDir: string, commit: string, file: string): void {
-  const marker = path.join(repoDir, '.no_exist', commit, file);
+  const marker = cachePath(repoDir, '.no_exist', commit, file);
   fs.mkdirSync(path.dirname(marker), { recursive: true });
   fs.closeSync(fs.openSync(marker, 'a'));
 }
@@ -100,7 +142,8 @@ function tempName(target: string): string {
 /** Writes refs/<revision> = commit, atomically; a sha as revision needs no ref. */
 export function writeRef(repoDir: string, revision: string, commit: string): void {
   if (revision === commit) return;
-  const ref = path.join(repoDir, 'refs', revision);
+  if (!COMMIT_HASH.test(commit)) throw new AlbertTrainerError('ERR_IO', `refs/${revision}: ${JSON.stringify(commit)} is not a commit sha; not written`);
+  const ref = cachePath(repoDir, 'refs', revision);
   fs.mkdirSync(path.dirname(ref), { recursive: true });
   const temp = tempName(ref);
   fs.writeFileSync(temp, commit);
@@ -108,7 +151,7 @@ export function writeRef(repoDir: string, revision: string, commit: string): voi
 }
 
 export function blobPath(repoDir: string, etag: string): string {
-  return path.join(repoDir, 'blobs', etag);
+  return cachePath(repoDir, 'blobs', etag);
 }
 
 /**
@@ -117,7 +160,9 @@ export function blobPath(repoDir: string, etag: string): string {
  * holds a half-made entry.
  */
 export function linkSnapshotFile(repoDir: string, commit: string, file: string, blob: string): string {
-  const pointer = path.join(snapshotDir(repoDir, commit), file);
+  const pointer = cachePath(repoDir, 'snapshots', commit, file);
+  // The link's target too: a link out of blobs/ would let a later read or write follow it out.
+  cachePath(repoDir, 'blobs', path.relative(path.join(repoDir, 'blobs'), blob));
   fs.mkdirSync(path.dirname(pointer), { recursive: true });
   const temp = tempName(pointer);
   try {

@@ -6,9 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
 import {
-  type RepoRef, cachedCommit, cachedFileState, isOffline, linkSnapshotFile, markAbsent, repoCacheDir, snapshotDir, writeRef,
+  COMMIT_HASH, type RepoRef, cachedCommit, cachedFileState, isOffline, linkSnapshotFile, markAbsent, relativeNameProblem, repoCacheDir,
+  snapshotDir, writeRef,
 } from './cache';
-import { type Download, HubUnreachableError, downloadBlob, getJson, hubEndpoint, resolveUrl } from './download';
+import { type Download, HubUnreachableError, downloadBlob, getJson, hubEndpoint, refusedValue, resolveUrl } from './download';
 
 /** A snapshot folder, or where we looked (the cache folder, the URL that said 404). */
 export type Snapshot = { dir: string; commit: string } | { dir: undefined; looked: string[] };
@@ -71,8 +72,30 @@ export async function modelSnapshot(ref: RepoRef, files = MODEL_FILES): Promise<
 }
 
 interface DatasetListing {
-  sha?: string;
-  siblings?: Array<{ rfilename?: string }>;
+  sha?: unknown;
+  siblings?: unknown;
+}
+
+/**
+ * The commit and file names of a repo listing (`/api/datasets/{id}/revision/{rev}`), checked:
+ * the sha is a commit sha, and every `siblings[i].rfilename` a safe relative file name, since
+ * each may become a path in the cache. One bad entry refuses the whole listing: a hub does not
+ * send one, so the endpoint is not one to take files from.
+ */
+export function checkListing(listing: DatasetListing, listingUrl: string): { commit: string; files: string[] } {
+  if (listing.sha === undefined || !Array.isArray(listing.siblings)) {
+    throw new AlbertTrainerError('ERR_IO', `${listingUrl}: the listing has no sha or siblings; is HF_ENDPOINT (${hubEndpoint()}) a HF hub?`);
+  }
+  if (typeof listing.sha !== 'string' || !COMMIT_HASH.test(listing.sha)) {
+    throw refusedValue(listingUrl, "listing's sha", listing.sha, 'a commit sha (40 lowercase hex digits)');
+  }
+  const files = listing.siblings.map((sibling: unknown, i) => {
+    const name = (sibling as { rfilename?: unknown } | null)?.rfilename;
+    const problem = typeof name === 'string' ? relativeNameProblem(name) : 'it is not a string';
+    if (problem) throw refusedValue(listingUrl, `listing's siblings[${i}].rfilename`, name, `a relative file name (${problem})`);
+    return name as string;
+  });
+  return { commit: listing.sha, files };
 }
 
 export async function datasetSnapshot(ref: RepoRef): Promise<Snapshot> {
@@ -88,11 +111,8 @@ export async function datasetSnapshot(ref: RepoRef): Promise<Snapshot> {
   const listingUrl = `${hubEndpoint()}/api/datasets/${ref.id}/revision/${encodeURIComponent(ref.revision)}`;
   const listing = await getJson<DatasetListing>(listingUrl);
   if (!listing) return { dir: undefined, looked: [...looked, `${listingUrl} (404)`] };
-  const commit = listing.sha;
-  if (typeof commit !== 'string' || !Array.isArray(listing.siblings)) {
-    throw new AlbertTrainerError('ERR_IO', `${listingUrl}: the listing has no sha or siblings; is HF_ENDPOINT (${hubEndpoint()}) a HF hub?`);
-  }
-  const names = new Set(listing.siblings.map((s) => s.rfilename).filter((n): n is string => typeof n === 'string'));
+  const { commit, files } = checkListing(listing, listingUrl);
+  const names = new Set(files);
   const has = (relative: string) => names.has(relative);
   const train = splitFile('train', has);
   if (!train) {
