@@ -2,7 +2,7 @@
 // cache, bodies of the wrong length or hash, redirects to file: and to other origins. Each
 // download ends in one clear ERR_IO naming the header or field and the endpoint, and a walk of
 // the folder around a nested cache (W/a/b/c/cache) finds nothing written outside the cache and
-// nothing partial inside it (tests/hub/hostile-hub.ts: outsideCache, cacheProblems).
+// nothing partial inside it (test/hub/hostile-hub.ts: outsideCache, cacheProblems).
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
