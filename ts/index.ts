@@ -1,6 +1,9 @@
 // albert-trainer's public API.
-export { AlbertForSequenceClassification } from './model/albert';
-export type { ForwardOptions, ForwardResult, FromConfigOptions, ModelOptions, ParameterInfo } from './model/albert';
+export { AlbertForSequenceClassification, findWeightsFile } from './model/albert';
+export type {
+  ForwardOptions, ForwardResult, FromConfigOptions, FromPretrainedOptions, LoadingInfo, ModelOptions, ParameterInfo, SavePretrainedOptions,
+} from './model/albert';
+export { loadingReport } from './model/loading-report';
 export type { Batch } from './model/batch';
 export {
   albertConfig,

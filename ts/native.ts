@@ -44,6 +44,18 @@ export interface NativeBatch {
   seqLen: number; // T
 }
 
+export interface NativeLoadOptions {
+  pretrained?: boolean;
+  ignoreMismatchedSizes?: boolean;
+}
+
+/** What a load did, in HF's terms (output_loading_info): keys newly initialised, not used, re-initialised for their shape. */
+export interface NativeLoadingInfo {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+  mismatchedKeys: Array<{ key: string; checkpointShape: number[]; modelShape: number[] }>;
+}
+
 export interface NativeForwardResult {
   logits: Float32Array; // (B, L)
   loss?: number;
@@ -65,8 +77,12 @@ export interface NativeParameterInfo {
 export interface NativeModel {
   readonly disposed: boolean;
   readonly device: NativeDevice;
-  /** Strict load of a safetensors file: missing/unexpected keys, shapes, dtypes are errors. */
-  loadWeights(file: string): Promise<void>;
+  /**
+   * Loads a safetensors file or a zip-format pytorch_model.bin (read weights-only). Strict by
+   * default (every key, shape and dtype); `pretrained` applies HF from_pretrained's rules and
+   * reports what it did (native/albert/weights.h).
+   */
+  loadWeights(file: string, options?: NativeLoadOptions): Promise<NativeLoadingInfo>;
   /** Writes every parameter (fp32) to a safetensors file, atomically. */
   saveWeights(file: string, metadata: Record<string, string>): Promise<void>;
   forward(batch: NativeBatch, options: { amp: NativeAmp }): Promise<NativeForwardResult>;

@@ -1,7 +1,10 @@
 // Resolving --model and --dataset, in the order the HF ecosystem uses, first hit wins:
 //   1. a local folder;
 //   2. the built-in names (the ALBERT v2 presets' configs and tokenizer, the `subj` dataset)
-//      from the data folder ($ALBERT_TRAINER_DATA, else ../shared/data beside the package);
+//      from the data folder ($ALBERT_TRAINER_DATA, else ../shared/data beside the package). A
+//      preset is a config without weights, so it answers only a random init: with pretrained
+//      weights wanted, a bare preset name is the hub's `albert/<name>` (the hub's own alias);
+//      an `org/name` id always goes to the cache and the hub;
 //   3. the HF hub cache (ts/hub/cache.ts), then a download into it (ts/hub/download.ts) unless
 //      HF_HUB_OFFLINE. A name may carry a revision: `org/name@v1.0`; `subj` is `SetFit/subj`.
 // A name found nowhere is one error listing every place we looked.
@@ -67,23 +70,36 @@ async function fromHub(flag: string, name: string, repoName: string, type: RepoT
   }
 }
 
-export async function resolveModel(name: string): Promise<ResolvedModel> {
+/** `albert-base-v2` or `albert/albert-base-v2` -> `albert-base-v2`; undefined for other names. */
+function presetName(name: string): string | undefined {
+  const bare = name.replace(/^albert\//, '');
+  return (PRESETS as readonly string[]).includes(bare) ? bare : undefined;
+}
+
+/**
+ * `init`: what the caller will do with the model. 'random' (train --init random) needs only a
+ * config, so a bare preset name is the data folder's; 'pretrained' (train's default, eval,
+ * predict) needs weights, which only a folder, the cache or the hub has.
+ */
+export async function resolveModel(name: string, init: 'pretrained' | 'random' = 'pretrained'): Promise<ResolvedModel> {
   if (isDirectory(name)) {
     return { configFile: path.join(name, 'config.json'), weightsDir: name, tokenizerDir: name, name: path.basename(path.resolve(name)) };
   }
   const looked = [path.resolve(name)];
-  const preset = (PRESETS as readonly string[]).includes(name.replace(/^albert\//, '')) ? name.replace(/^albert\//, '') : undefined;
-  if (preset) {
+  const preset = presetName(repoId(name));
+  if (preset && init === 'random' && preset === name) {
     const configFile = path.join(dataFolder(), 'albert-configs', `${preset}.json`);
     looked.push(configFile);
     if (fs.existsSync(configFile)) {
       return { configFile, tokenizerDir: path.join(dataFolder(), 'albert-v2-tokenizer'), name: preset };
     }
   }
-  const snapshot = await fromHub('--model', name, name, 'model');
+  // The hub's legacy alias: `albert-large-v2` is `albert/albert-large-v2` there.
+  const hubName = preset && preset === repoId(name) ? `albert/${name}` : name;
+  const snapshot = await fromHub('--model', name, hubName, 'model');
   if (snapshot?.dir === undefined) throw notFound('--model', name, [...looked, ...(snapshot?.looked ?? [])]);
   const dir = snapshot.dir;
-  return { configFile: path.join(dir, 'config.json'), weightsDir: dir, tokenizerDir: dir, name: repoId(name), commit: snapshot.commit };
+  return { configFile: path.join(dir, 'config.json'), weightsDir: dir, tokenizerDir: dir, name: repoId(hubName), commit: snapshot.commit };
 }
 
 /** The train file and the evaluation file (validation, else test) of a dataset folder. */

@@ -51,14 +51,65 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   });
 }
 
+namespace {
+// { pretrained?: boolean, ignoreMismatchedSizes?: boolean } (absent: a strict load)
+LoadOptions load_options_from_js(const Napi::Value& value) {
+  LoadOptions options;
+  if (value.IsUndefined()) return options;
+  if (!value.IsObject()) fail(codes::kArgument, "loadWeights: the options must be an object");
+  Napi::Object object = value.As<Napi::Object>();
+  auto flag = [&](const char* field) {
+    Napi::Value v = object.Get(field);
+    if (v.IsUndefined()) return false;
+    if (!v.IsBoolean()) fail(codes::kArgument, std::string("loadWeights: option ") + field + " must be a boolean");
+    return v.As<Napi::Boolean>().Value();
+  };
+  options.pretrained = flag("pretrained");
+  options.ignore_mismatched_sizes = flag("ignoreMismatchedSizes");
+  return options;
+}
+
+Napi::Array strings_to_js(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.Set(i, items[i]);
+  return out;
+}
+
+Napi::Array shape_to_js(Napi::Env env, const std::vector<int64_t>& shape) {
+  Napi::Array out = Napi::Array::New(env, shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) out.Set(i, Napi::Number::New(env, static_cast<double>(shape[i])));
+  return out;
+}
+
+// { missingKeys, unexpectedKeys, mismatchedKeys: [{ key, checkpointShape, modelShape }] }
+Napi::Object loading_info_to_js(Napi::Env env, const LoadingInfo& info) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("missingKeys", strings_to_js(env, info.missing));
+  out.Set("unexpectedKeys", strings_to_js(env, info.unexpected));
+  Napi::Array mismatched = Napi::Array::New(env, info.mismatched.size());
+  for (size_t i = 0; i < info.mismatched.size(); ++i) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("key", info.mismatched[i].key);
+    entry.Set("checkpointShape", shape_to_js(env, info.mismatched[i].checkpoint_shape));
+    entry.Set("modelShape", shape_to_js(env, info.mismatched[i].model_shape));
+    mismatched.Set(i, entry);
+  }
+  out.Set("mismatchedKeys", mismatched);
+  return out;
+}
+}  // namespace
+
 Napi::Value ModelWrap::load_weights(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsString()) fail(codes::kArgument, "loadWeights expects a file path");
     std::string file = info[0].As<Napi::String>().Utf8Value();
+    const LoadOptions options = load_options_from_js(info[1]);
     handle_->acquire("loadWeights");
     auto handle = handle_;
+    auto result = std::make_shared<LoadingInfo>();
     return PromiseWorker::queue(
-        info.Env(), [handle, file] { ::albert::load_weights(*handle->model, file); },
-        [](Napi::Env env) { return env.Undefined(); }, [handle] { handle->release(); });
+        info.Env(), [handle, file, options, result] { *result = ::albert::load_weights(*handle->model, file, options); },
+        [result](Napi::Env env) -> Napi::Value { return loading_info_to_js(env, *result); }, [handle] { handle->release(); });
   });
 }
 

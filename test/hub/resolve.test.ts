@@ -167,8 +167,12 @@ describe('resolveModel', () => {
 
   test('offline and not cached: the error lists where it looked and says offline mode is on, with no request', async () => {
     process.env.HF_HUB_OFFLINE = '1';
+    // With weights wanted, a preset name is the hub's albert/<name> (its alias), never the weightless preset config.
     await expect(resolveModel('albert-base-v2')).rejects.toThrow(`--model albert-base-v2: not found; looked in ${path.resolve('albert-base-v2')}, ` +
-      `${path.join(work, 'no-data-folder', 'albert-configs', 'albert-base-v2.json')}, ${path.join(cache, 'models--albert-base-v2')} (revision main); ` +
+      `${path.join(cache, 'models--albert--albert-base-v2')} (revision main); HF_HUB_OFFLINE is on, so the hub was not asked`);
+    // A random init needs only the config: the preset's, from the data folder (absent here, so listed).
+    await expect(resolveModel('albert-base-v2', 'random')).rejects.toThrow(`--model albert-base-v2: not found; looked in ${path.resolve('albert-base-v2')}, ` +
+      `${path.join(work, 'no-data-folder', 'albert-configs', 'albert-base-v2.json')}, ${path.join(cache, 'models--albert--albert-base-v2')} (revision main); ` +
       'HF_HUB_OFFLINE is on, so the hub was not asked');
     expect(hub.requests).toEqual([]);
   });
@@ -216,7 +220,7 @@ describe('resolveModel', () => {
   test('a body cut short: an error naming the URL, nothing in snapshots, no temporary file left', async () => {
     hub.intercept = (request, response) => {
       if (!request.url?.endsWith('/config.json')) return false;
-      response.writeHead(200, { 'content-length': 1000, 'x-repo-commit': MAIN, etag: '"cut"' });
+      response.writeHead(200, { 'content-length': 1000, 'x-repo-commit': MAIN, etag: `"${sha1('cut')}"` });
       response.write('{"model_type": "al');
       setTimeout(() => response.destroy(), 20);
       return true;

@@ -10,7 +10,7 @@ import { parseDelimited } from '../data/delimited';
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
 import { info, setNumThreads } from '../info';
-import { AlbertForSequenceClassification, WEIGHTS_FILE } from '../model/albert';
+import { AlbertForSequenceClassification, PYTORCH_WEIGHTS_FILE, WEIGHTS_FILE, findWeightsFile } from '../model/albert';
 import { type AlbertConfig, readAlbertConfig } from '../model/config';
 import type { NativeAmp, NativeDevice } from '../native';
 import { type ResolvedModel, resolveModel } from '../resolve';
@@ -98,13 +98,8 @@ export async function trainedModelFolder(model: string): Promise<TrainedModelFol
   if (weightsDir === undefined) {
     throw new AlbertTrainerError('ERR_ARGUMENT', `--model ${model} is a preset config without weights; pass a trained HF folder with config.json and ${WEIGHTS_FILE}`);
   }
-  if (!fs.existsSync(path.join(weightsDir, WEIGHTS_FILE))) {
-    const hasBin = fs.existsSync(path.join(weightsDir, 'pytorch_model.bin'));
-    throw new AlbertTrainerError(
-      'ERR_IO',
-      `--model ${model}: no ${WEIGHTS_FILE} in ${weightsDir}; pass a trained HF folder with config.json and ${WEIGHTS_FILE}` +
-        (hasBin ? ' (it has pytorch_model.bin: convert it with HF: model.save_pretrained(dir, safe_serialization=True))' : ''),
-    );
+  if (!findWeightsFile(weightsDir)) {
+    throw new AlbertTrainerError('ERR_IO', `--model ${model}: no ${WEIGHTS_FILE} (nor ${PYTORCH_WEIGHTS_FILE}) in ${weightsDir}; pass a trained HF folder with config.json and its weights`);
   }
   return { resolved, weightsDir, config: await readAlbertConfig(resolved.configFile) };
 }
@@ -127,7 +122,7 @@ export async function loadClassifier(folder: TrainedModelFolder, flags: Inferenc
   if (tokenizer.vocabSize > config.vocab_size) {
     throw new AlbertTrainerError('ERR_CONFIG', `the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${config.vocab_size} (${resolved.configFile})`);
   }
-  const model = await AlbertForSequenceClassification.fromPretrained(folder.weightsDir, { device: settings.device });
+  const model = await AlbertForSequenceClassification.fromPretrained(folder.weightsDir, { device: settings.device, strict: true });
   return { model, tokenizer };
 }
 

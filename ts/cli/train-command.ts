@@ -9,7 +9,8 @@ import { LABEL_TEXT_COLUMN, labelNamesFromTextColumn } from '../data/label-names
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 import { info, setNumThreads } from '../info';
-import { AlbertForSequenceClassification } from '../model/albert';
+import { AlbertForSequenceClassification, findWeightsFile } from '../model/albert';
+import { loadingReport } from '../model/loading-report';
 import { type AlbertConfig, albertConfigToJson, parseAlbertConfig, readAlbertConfig } from '../model/config';
 import { resolveDataset, resolveModel } from '../resolve';
 import { DEFAULT_TRAINING_ARGUMENTS as D, type TrainingArguments, trainingArguments } from '../train/arguments';
@@ -29,7 +30,8 @@ export function trainOptions(y: Argv) {
   return y
     .option('model', { type: 'string', demandOption: true, describe: 'an HF model folder, a preset (albert-base-v2, albert-large-v2, albert-xlarge-v2, albert-xxlarge-v2), or an HF hub id (org/name[@rev]: the HF cache, else a download from $HF_ENDPOINT)' })
     .option('config-overrides', { type: 'string', describe: 'with --init random: config fields to change, e.g. hidden_size=256,num_hidden_layers=4 (HF run_mlm.py\'s --config_overrides)' })
-    .option('init', { choices: ['pretrained', 'random'] as const, default: 'pretrained' as const, describe: 'load the folder\'s weights, or train from the config\'s random init' })
+    .option('init', { choices: ['pretrained', 'random'] as const, default: 'pretrained' as const, describe: 'load the checkpoint\'s weights (any ALBERT architecture, as HF\'s from_pretrained: a missing classifier is initialised from --seed), or train from the config\'s random init' })
+    .option('ignore-mismatched-sizes', { type: 'boolean', default: false, describe: 'a checkpoint classifier of another shape (another num_labels) is re-initialised instead of an error (HF\'s ignore_mismatched_sizes)' })
     .option('dataset', { type: 'string', describe: 'a folder with train.jsonl and validation.jsonl or test.jsonl (csv/tsv too), "subj", or an HF hub dataset id' })
     .option('train-file', { type: 'string', describe: 'training file (jsonl, csv, tsv); instead of --dataset' })
     .option('eval-file', { type: 'string', describe: 'evaluation file' })
@@ -175,7 +177,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (args.evalStrategy !== 'no' && !evalData) {
     throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation file: --eval-file, or a validation/test file in --dataset (or --eval-strategy no)`);
   }
-  const resolved = await resolveModel(flags.model);
+  const resolved = await resolveModel(flags.model, flags.init);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
   const names = trainData.labelNames ?? (flags['label-column'] === LABEL_TEXT_COLUMN ? undefined : labelNamesFromTextColumn(trainFile, trainData.rows, trainData.numLabels, columns));
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), names?.[i] ?? `LABEL_${i}`]));
@@ -184,13 +186,20 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     throw new AlbertTrainerError('ERR_ARGUMENT', '--config-overrides changes the architecture: it needs --init random (as in HF\'s run_mlm.py)');
   }
   if (flags.init === 'pretrained') {
-    if (!resolved.weightsDir || !fs.existsSync(path.join(resolved.weightsDir, 'model.safetensors'))) {
-      throw new AlbertTrainerError('ERR_ARGUMENT', `--model ${flags.model} has no pretrained weights here; pass an HF folder with model.safetensors, or --init random`);
+    if (!resolved.weightsDir || !findWeightsFile(resolved.weightsDir)) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `--model ${flags.model} has no pretrained weights here; pass an HF folder or hub id with model.safetensors or pytorch_model.bin, or --init random`);
     }
-    model = await AlbertForSequenceClassification.fromPretrained(resolved.weightsDir, { device });
-    if (model.config.num_labels !== trainData.numLabels) {
-      model.dispose();
-      throw new AlbertTrainerError('ERR_CONFIG', `${resolved.configFile}: num_labels is ${model.config.num_labels} but ${trainFile} has ${trainData.numLabels} classes`);
+    // As HF's run_glue.py: the dataset's labels replace the checkpoint config's.
+    model = await AlbertForSequenceClassification.fromPretrained(resolved.weightsDir, {
+      device, seed: args.seed, id2label, ignoreMismatchedSizes: flags['ignore-mismatched-sizes'],
+    });
+    const info = model.loadingInfo as NonNullable<typeof model.loadingInfo>;
+    if (!worker || worker.rank === 0) {
+      if (flags['log-format'] === 'jsonl') {
+        process.stdout.write(`${JSON.stringify({ type: 'load', checkpoint: model.checkpointFile, missing_keys: info.missingKeys, unexpected_keys: info.unexpectedKeys, mismatched_keys: info.mismatchedKeys })}\n`);
+      } else {
+        for (const line of loadingReport(info, flags.model)) process.stderr.write(`${line}\n`);
+      }
     }
   } else {
     const base = applyConfigOverrides(await readAlbertConfig(resolved.configFile), flags['config-overrides'], resolved.configFile);

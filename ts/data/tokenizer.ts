@@ -17,7 +17,7 @@
 // Step 1 changes no segment's share except when both are cut to half an odd room: it decides
 // which one gets the odd token.
 // Dimensions: T = tokens in one encoded input; W = words (pre-tokens) of one text.
-import { promises as fsp } from 'fs';
+import { existsSync, promises as fsp } from 'fs';
 import * as path from 'path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
@@ -93,6 +93,20 @@ export function preTruncatedLength(wordSizes: readonly number[], limit: number, 
 function keep(ids: number[], n: number, side: TruncationSide): number[] {
   if (ids.length <= n) return ids;
   return side === 'right' ? ids.slice(0, n) : ids.slice(ids.length - n);
+}
+
+/**
+ * No tokenizer.json: say what is missing and how to supply it. A folder with only the slow
+ * tokenizer's spiece.model is named as such: HF builds the fast tokenizer from it with Python's
+ * sentencepiece and protobuf, which this package does not do.
+ */
+function missingTokenizer(dir: string, tokenizerFile: string): AlbertTrainerError {
+  const spiece = existsSync(path.join(dir, 'spiece.model'));
+  return new AlbertTrainerError('ERR_IO', `${tokenizerFile}: no such file; ${dir} has no fast tokenizer` +
+    (spiece ? ', only the sentencepiece model spiece.model, which is not read here: convert it once with HF ' +
+      '(AlbertTokenizerFast.from_pretrained(dir).save_pretrained(dir) writes tokenizer.json)'
+      : '') + '. Pass --tokenizer with a folder that has tokenizer.json (an albert-*-v2 tokenizer for the ALBERT v2 checkpoints), ' +
+    'or save the model with its tokenizer (savePretrained(dir, { tokenizer }))');
 }
 
 async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
@@ -172,6 +186,9 @@ function checkMaxLength(maxLength: unknown, pair: boolean): asserts maxLength is
   }
 }
 
+/** The files of an HF ALBERT tokenizer folder, as save_pretrained writes them; tokenizer.json is the one read. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'];
+
 export class AlbertTokenizer {
   /** Id of `[CLS]` (cls_token), first token of every input. */
   readonly clsTokenId: number;
@@ -189,6 +206,8 @@ export class AlbertTokenizer {
   private readonly marker: string;
   /** Ids of tokenizer.json's added tokens except the model's unk: each is a word of its own. */
   private readonly addedIds: ReadonlySet<number>;
+  /** The folder's TOKENIZER_FILES as read (by name), for save(). */
+  private files = new Map<string, Uint8Array>();
 
   private constructor(
     tokenizer: Tokenizer,
@@ -219,6 +238,7 @@ export class AlbertTokenizer {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('non-empty string', 'dir', dir);
     const tokenizerFile = path.join(dir, 'tokenizer.json');
     const configFile = path.join(dir, 'tokenizer_config.json');
+    if (!existsSync(tokenizerFile)) throw missingTokenizer(dir, tokenizerFile);
     const tokenizerJson = (await readJson(tokenizerFile, true))!;
     const config = (await readJson(configFile, false)) ?? {};
 
@@ -261,7 +281,23 @@ export class AlbertTokenizer {
     for (const t of (Array.isArray(tokenizerJson.added_tokens) ? tokenizerJson.added_tokens : []) as { id?: unknown }[]) {
       if (typeof t?.id === 'number' && t.id !== unkId) addedIds.add(t.id);
     }
-    return new AlbertTokenizer(tokenizer, { marker, addedIds }, ids, tokenizer.get_vocab(true).size, modelMaxLength, side);
+    const loaded = new AlbertTokenizer(tokenizer, { marker, addedIds }, ids, tokenizer.get_vocab(true).size, modelMaxLength, side);
+    for (const name of TOKENIZER_FILES) {
+      const bytes = await fsp.readFile(path.join(dir, name)).catch(() => undefined);
+      if (bytes) loaded.files.set(name, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+    }
+    return loaded;
+  }
+
+  /** Writes the tokenizer files it was loaded from into `dir` (an existing folder), as HF's save_pretrained does. */
+  async save(dir: string): Promise<void> {
+    for (const [name, bytes] of this.files) {
+      try {
+        await fsp.writeFile(path.join(dir, name), bytes);
+      } catch (error) {
+        throw new AlbertTrainerError('ERR_IO', `${path.join(dir, name)}: cannot write the tokenizer: ${(error as Error).message}`);
+      }
+    }
   }
 
   /**

@@ -15,7 +15,10 @@ import { type Download, HubUnreachableError, downloadBlob, getJson, hubEndpoint,
 export type Snapshot = { dir: string; commit: string } | { dir: undefined; looked: string[] };
 
 /** The files of a model repo we use; the first is required. */
-export const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'];
+export const MODEL_FILES = ['config.json', 'model.safetensors', 'pytorch_model.bin', 'tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'];
+
+/** A file fetched only when the one it stands in for is not in the repo: the weights, as HF's from_pretrained picks them. */
+const FALLBACK_FOR: Record<string, string> = { 'pytorch_model.bin': 'model.safetensors' };
 
 export const DATA_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv'];
 
@@ -38,7 +41,8 @@ export async function modelSnapshot(ref: RepoRef, files = MODEL_FILES): Promise<
   const looked = [cacheEntry(repoDir, ref.revision)];
   const [required] = files;
   let commit = cachedCommit(repoDir, ref.revision);
-  const settled = (file: string) => commit !== undefined && cachedFileState(repoDir, commit, file) !== undefined;
+  const settled = (file: string) => commit !== undefined && (cachedFileState(repoDir, commit, file) !== undefined ||
+    (FALLBACK_FOR[file] !== undefined && cachedFileState(repoDir, commit, FALLBACK_FOR[file]) === 'present'));
   // In the cache: the required file, and every other file either there or known to be absent
   // (offline, whatever is there will do).
   const cachedRequired = commit && cachedFileState(repoDir, commit, required) === 'present' ? commit : undefined;

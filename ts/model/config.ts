@@ -230,9 +230,6 @@ function checkConsistency(config: AlbertConfig, json: Record<string, unknown>, s
   if (pad_token_id !== null && pad_token_id >= vocab_size) {
     throw configError(source, `fields "pad_token_id" and "vocab_size": pad_token_id (${pad_token_id}) must be a token id below vocab_size (${vocab_size})`);
   }
-  if (json.model_type !== undefined && json.model_type !== 'albert') {
-    throw configError(source, `field "model_type": expected "albert" but received ${describe(json.model_type)}: this config is for another model`);
-  }
   const positions = json.position_embedding_type;
   if (positions !== undefined && positions !== 'absolute') {
     throw configError(
@@ -251,6 +248,10 @@ function checkConsistency(config: AlbertConfig, json: Record<string, unknown>, s
  */
 export function parseAlbertConfig(json: unknown, source: string): AlbertConfig {
   if (!isObject(json)) throw configError(source, `expected a JSON object of config fields but received ${describe(json)}`);
+  // Before any field: another model's config would otherwise fail on a field ALBERT reads differently.
+  if (json.model_type !== undefined && json.model_type !== 'albert') {
+    throw configError(source, `field "model_type": expected "albert" but received ${describe(json.model_type)}: this config is for another model`);
+  }
   const fields = Object.fromEntries((Object.keys(DEFAULTS) as ModelField[]).map((field) => [field, readField(json, source, field)]));
   const extra = Object.fromEntries(Object.entries(json).filter(([key, value]) => !Object.hasOwn(DEFAULTS, key) && !CONSUMED_KEYS.has(key) && value !== undefined));
   const config = { ...fields, dtype: readDtype(json, source), ...readLabels(json, source), extra: structuredClone(extra) } as AlbertConfig;

@@ -22,6 +22,7 @@ export function modelCard(card: ModelCardInput): string {
   const lines = [
     '---',
     'library_name: transformers',
+    ...(card.init === 'pretrained' ? [`base_model: ${card.baseModel}`] : []),
     'tags:',
     '- albert-trainer',
     '- generated_from_trainer',

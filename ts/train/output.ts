@@ -10,7 +10,8 @@ import { type TrainingArguments, toHfTrainingArguments } from './arguments';
 import type { TrainResult } from './train-types';
 import { epochAt, hfTrainerState } from './trainer-state';
 
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'special_tokens_map.json'];
+export { TOKENIZER_FILES } from '../data/tokenizer';
+import { TOKENIZER_FILES } from '../data/tokenizer';
 
 /**
  * Throws ERR_IO before any training when `dir` exists and is not empty (nothing is overwritten).
