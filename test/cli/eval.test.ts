@@ -148,7 +148,7 @@ describe('bad input: exit 2, a message naming the flag, file or line, no --outpu
   const cases: Array<[string, () => string[], () => RegExp, string[]]> = [
     ['a missing model folder', () => ['--model', '/nonexistent/model'], () => /--model \/nonexistent\/model: not found/, []],
     ['a model folder without model.safetensors', () => ['--model', files['no-weights']],
-      () => new RegExp(`--model ${files['no-weights']}: no model\\.safetensors in`), []],
+      () => new RegExp(`--model ${files['no-weights']}: no model\\.safetensors \\(nor pytorch_model\\.bin\\) in`), []],
     ['a label the model does not know', () => ['--eval-file', files['unknown-label.jsonl']],
       () => new RegExp(`${files['unknown-label.jsonl']}:5: the label "neutral" \\(column "label"\\) is not in the model's label2id \\(.*config\\.json\\); the known labels are "objective", "subjective"`), ['--dataset']],
     ['an empty eval file', () => ['--eval-file', files['empty.jsonl']], () => new RegExp(`${files['empty.jsonl']}: no rows \\(the file is empty\\)`), ['--dataset']],

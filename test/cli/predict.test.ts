@@ -162,7 +162,7 @@ describe('bad input: exit 2, a message naming the flag, file or line, no --outpu
   const cases: Array<[string, () => string[], () => RegExp]> = [
     ['a missing model folder', () => ['--model', '/nonexistent/model', '--text', 'a'], () => /--model \/nonexistent\/model: not found/],
     ['a model folder without model.safetensors', () => ['--model', files['no-weights'], '--text', 'a'],
-      () => new RegExp(`--model ${files['no-weights']}: no model\\.safetensors in`)],
+      () => new RegExp(`--model ${files['no-weights']}: no model\\.safetensors \\(nor pytorch_model\\.bin\\) in`)],
     ['an empty --file', () => ['--file', files['empty.jsonl']], () => new RegExp(`${files['empty.jsonl']}: no rows \\(the file is empty\\)`)],
     ['malformed JSON on line 3', () => ['--file', files['malformed.jsonl']], () => new RegExp(`${files['malformed.jsonl']}:3: malformed JSON`)],
     ['an unknown column', () => ['--file', files['good.jsonl'], '--text-column', 'sentence'],

@@ -123,7 +123,7 @@ describe('bad input: a message, a non-zero exit, no output directory', () => {
     ['batch size 0', ['--per-device-train-batch-size', '0'], /ERR_ARGUMENT: Expected positive integer for --per-device-train-batch-size but received 0/],
     ['max length below 3', ['--max-seq-length', '2'], /for --max-seq-length but received 2/],
     ['an unknown flag', ['--no-such-flag', '1'], /Unknown argument/],
-    ['no pretrained weights', ['--init', 'pretrained'], /has no pretrained weights here; pass an HF folder with model.safetensors, or --init random/],
+    ['no pretrained weights', ['--init', 'pretrained'], /has no pretrained weights here; pass an HF folder or hub id with model.safetensors or pytorch_model.bin, or --init random/],
     ['a missing dataset', ['--dataset', '/nonexistent/data'], /--dataset \/nonexistent\/data: not found/],
     ['an unknown text column', ['--text-column', 'sentence'], /sentence/],
   ];

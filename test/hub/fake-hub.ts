@@ -10,7 +10,7 @@ export interface FakeRepo {
   /** Branches and tags -> commit sha. */
   refs: Record<string, string>;
   /** Commit sha -> files (path -> contents). */
-  commits: Record<string, Record<string, string>>;
+  commits: Record<string, Record<string, string | Uint8Array>>;
   /** Files served the LFS way: a redirect to the CDN. */
   lfs?: string[];
 }
@@ -33,10 +33,10 @@ export interface FakeHub {
 }
 
 // Bytes as createHash takes them (a Buffer is a Uint8Array; these type definitions disagree).
-const bytes = (body: string | Buffer) => (typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body));
+const bytes = (body: string | Uint8Array) => (typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body));
 export const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-export const gitBlobSha = (body: string | Buffer) => createHash('sha1').update(`blob ${bytes(body).length}\0`).update(bytes(body)).digest('hex');
-export const sha256 = (body: string | Buffer) => createHash('sha256').update(bytes(body)).digest('hex');
+export const gitBlobSha = (body: string | Uint8Array) => createHash('sha1').update(`blob ${bytes(body).length}\0`).update(bytes(body)).digest('hex');
+export const sha256 = (body: string | Uint8Array) => createHash('sha256').update(bytes(body)).digest('hex');
 
 function lookup(hub: FakeHub, key: string, revision: string) {
   const repo = hub.repos[key];

@@ -79,7 +79,7 @@ test('huggingface_hub reads what we downloaded, offline, byte for byte, at a bra
     const repoDir = repoCacheDir({ type, id, revision }, cache);
     const { present, absent } = listed(repoDir, commit);
     for (const filename of [...present, ...absent]) {
-      asks.push({ repo_id: id, repo_type: type, filename, revision, body: REPOS[key].commits[commit][filename], snapshot: path.join(repoDir, 'snapshots', commit) });
+      asks.push({ repo_id: id, repo_type: type, filename, revision, body: REPOS[key].commits[commit][filename] as string | undefined, snapshot: path.join(repoDir, 'snapshots', commit) });
     }
   }
   // At least what the test is about: an LFS file, a nested path, a file marked absent.

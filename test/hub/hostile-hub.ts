@@ -153,7 +153,7 @@ export function outsideCache(work: string, cache: string): string[] {
 
 function blobProblem(file: string, name: string): string | undefined {
   if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(name)) return 'not a blob name';
-  const bytes = fs.readFileSync(file);
+  const bytes = new Uint8Array(fs.readFileSync(file));
   const digest = name.length === 64 ? sha256(bytes) : gitBlobSha(bytes);
   return digest === name ? undefined : `holds bytes whose ${name.length === 64 ? 'sha256' : 'git sha1'} is ${digest}`;
 }

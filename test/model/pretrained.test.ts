@@ -6,7 +6,7 @@
 // nothing missing. What must still be refused is, with the file and key named.
 import * as fs from 'fs';
 import * as path from 'path';
-import { AlbertForSequenceClassification, Trainer } from '../../ts';
+import { AlbertForSequenceClassification, AlbertTokenizer, Trainer } from '../../ts';
 import type { Batch, LoadingInfo } from '../../ts';
 import { diffSeries, ParityReport } from '../helpers/compare';
 import { expectError, randomBatch, readBytes, removeTempDirs, tempDir } from '../helpers/fixtures';
@@ -202,5 +202,27 @@ describe('refused, with the file and the key named; never a silently random back
   test('bad options are ERR_ARGUMENT', async () => {
     await expectError(() => AlbertForSequenceClassification.fromPretrained(dir('AlbertForMaskedLM'), { strict: 'yes' as unknown as boolean }), 'ERR_ARGUMENT', /strict/);
     await expectError(() => AlbertForSequenceClassification.fromPretrained(dir('AlbertForMaskedLM'), { seed: -1 }), 'ERR_ARGUMENT', /seed/);
+  });
+});
+
+describe('folders that predict and eval can use', () => {
+  test('savePretrained(dir, { tokenizer }) writes the tokenizer files beside the weights; without it, the tokenizer error says what supplies one', async () => {
+    const model = await AlbertForSequenceClassification.fromPretrained(dir('AlbertForMaskedLM'));
+    const tokenizerDir = path.join(SHARED_DATA, 'albert-v2-tokenizer');
+    const tokenizer = await AlbertTokenizer.fromDirectory(tokenizerDir);
+    const withTokenizer = path.join(tempDir('save'), 'with');
+    await model.savePretrained(withTokenizer, { tokenizer });
+    expect(fs.readdirSync(withTokenizer).sort()).toEqual(['config.json', 'model.safetensors', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readBytes(path.join(withTokenizer, 'tokenizer.json'))).toEqual(readBytes(path.join(tokenizerDir, 'tokenizer.json')));
+    expect((await AlbertTokenizer.fromDirectory(withTokenizer)).encode('a fine plot')).toEqual(tokenizer.encode('a fine plot'));
+    const without = path.join(tempDir('save'), 'without');
+    await model.savePretrained(without);
+    model.dispose();
+    await expectError(() => AlbertTokenizer.fromDirectory(without), 'ERR_IO',
+      `${path.join(without, 'tokenizer.json')}: no such file; ${without} has no fast tokenizer. Pass --tokenizer with a folder that has tokenizer.json ` +
+      '(an albert-*-v2 tokenizer for the ALBERT v2 checkpoints), or save the model with its tokenizer (savePretrained(dir, { tokenizer }))');
+    fs.copyFileSync(path.join(tokenizerDir, 'spiece.model'), path.join(without, 'spiece.model'));
+    await expectError(() => AlbertTokenizer.fromDirectory(without), 'ERR_IO',
+      /has no fast tokenizer, only the sentencepiece model spiece\.model, which is not read here: convert it once with HF \(AlbertTokenizerFast\.from_pretrained\(dir\)\.save_pretrained\(dir\) writes tokenizer\.json\)/);
   });
 });

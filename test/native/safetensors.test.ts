@@ -51,7 +51,9 @@ afterAll(() => {
   removeTempDirs();
 });
 
-const load = (dir: string) => AlbertForSequenceClassification.fromPretrained(dir);
+// Strict, as resume, eval and predict load: every key of the model from the file, nothing else
+// (HF's from_pretrained rules, the default, are test/model/pretrained.test.ts's).
+const load = (dir: string) => AlbertForSequenceClassification.fromPretrained(dir, { strict: true });
 
 /** The entries with `name` replaced by `replacement` (or dropped when it is null). */
 function replace(name: string, replacement: TensorEntry | null): TensorEntry[] {
@@ -351,15 +353,13 @@ describe('a failed load', () => {
 });
 
 describe('file system errors are ERR_IO', () => {
-  test('no model.safetensors, with a hint when pytorch_model.bin is there', async () => {
+  test('no weights file: model.safetensors named, pytorch_model.bin too; a .bin that is no torch.save archive', async () => {
     const { dir } = await writeModelDir(model);
     const file = path.join(dir, 'model.safetensors');
-    fs.renameSync(file, path.join(dir, 'pytorch_model.bin'));
-    await expectError(
-      () => load(dir),
-      'ERR_IO',
-      `${file}: no such file (the folder has pytorch_model.bin; convert it with HF: model.save_pretrained(dir, safe_serialization=True))`,
-    );
+    fs.renameSync(file, path.join(dir, 'other.safetensors'));
+    await expectError(() => load(dir), 'ERR_IO', `${file}: no such file (nor pytorch_model.bin)`);
+    fs.renameSync(path.join(dir, 'other.safetensors'), path.join(dir, 'pytorch_model.bin'));
+    await expectError(() => load(dir), 'ERR_CHECKPOINT', `${path.join(dir, 'pytorch_model.bin')}: not a torch.save zip archive (nor safetensors)`);
   });
 
   test('model.safetensors that is a folder', async () => {

@@ -18,6 +18,9 @@ stdin (JSON), one of:
                                       after torch.manual_seed(seed + 1), saved: HF's own head init
       stdout: {loading_info: {arch: {missing_keys, unexpected_keys, mismatched_keys, raised}},
                training: HF's 20 steps from hf-seqcls (hf_albert.train) on `batches`}
+  {"hub_model": {dir, config_file, seed}}
+      An AlbertForMaskedLM of the hub's own config.json (config_file), random init, saved to dir:
+      what `albert/albert-large-v2` serves, less the pretraining. stdout: {}
   {"check": [{name, source, ours}]}
       Loads `ours` (a folder albert-trainer saved) with HF's from_pretrained(output_loading_info=True),
       and compares its backbone with HF's own load of `source`, bit for bit.
@@ -160,6 +163,11 @@ def main():
     transformers.utils.logging.set_verbosity_error()
     if "make" in request:
         result = make(request["make"])
+    elif "hub_model" in request:
+        spec = request["hub_model"]
+        torch.manual_seed(spec["seed"])
+        transformers.AlbertForMaskedLM(transformers.AlbertConfig.from_json_file(spec["config_file"])).save_pretrained(spec["dir"])
+        result = {}
     else:
         result = check(request["check"])
     sys.stdout.write(json.dumps(result) + "\n")

@@ -167,6 +167,9 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
 
   // 2. Data files, model, tokenizer: everything checked before the first step.
   if (!flags.dataset && !flags['train-file']) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --train-file');
+  if (flags['config-overrides'] !== undefined && flags.init !== 'random') {
+    throw new AlbertTrainerError('ERR_ARGUMENT', '--config-overrides changes the architecture: it needs --init random (as in HF\'s run_mlm.py)');
+  }
   const resolvedData = flags.dataset ? await resolveDataset(flags.dataset) : { trainFile: flags['train-file'] as string, evalFile: undefined, name: path.basename(flags['train-file'] as string) };
   const trainFile = flags['train-file'] ?? (resolvedData.trainFile as string); // resolveDataset(name, 'train') has one or throws
   const evalFile = flags['eval-file'] ?? resolvedData.evalFile;
@@ -182,9 +185,6 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const names = trainData.labelNames ?? (flags['label-column'] === LABEL_TEXT_COLUMN ? undefined : labelNamesFromTextColumn(trainFile, trainData.rows, trainData.numLabels, columns));
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), names?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
-  if (flags['config-overrides'] !== undefined && flags.init !== 'random') {
-    throw new AlbertTrainerError('ERR_ARGUMENT', '--config-overrides changes the architecture: it needs --init random (as in HF\'s run_mlm.py)');
-  }
   if (flags.init === 'pretrained') {
     if (!resolved.weightsDir || !findWeightsFile(resolved.weightsDir)) {
       throw new AlbertTrainerError('ERR_ARGUMENT', `--model ${flags.model} has no pretrained weights here; pass an HF folder or hub id with model.safetensors or pytorch_model.bin, or --init random`);
