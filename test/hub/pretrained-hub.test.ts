@@ -23,6 +23,11 @@ beforeAll(async () => {
   const saved = path.join(work, 'hf-saved');
   runReference('pretrained_reference.py', [], { hub_model: { dir: saved, config_file: configFile, seed: 3 } });
   const file = (...parts: string[]) => new Uint8Array(fs.readFileSync(path.join(...parts)));
+  // A small MaskedLM with only pytorch_model.bin, as many older hub repos have it.
+  const smallConfig = path.join(work, 'small-config.json');
+  fs.writeFileSync(smallConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, 'utf8')), hidden_size: 64, num_attention_heads: 4, intermediate_size: 128, num_hidden_layers: 2 }));
+  const binOnly = path.join(work, 'hf-bin-only');
+  runReference('pretrained_reference.py', [], { hub_model: { dir: binOnly, config_file: smallConfig, seed: 4, bin: true } });
   hub = await startFakeHub({
     'albert/albert-large-v2': {
       refs: { main: COMMIT },
@@ -39,6 +44,17 @@ beforeAll(async () => {
         },
       },
       lfs: ['model.safetensors', 'spiece.model', 'pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', 'rust_model.ot'],
+    },
+    'org/bin-only': {
+      refs: { main: sha1('bin-only') },
+      commits: {
+        [sha1('bin-only')]: {
+          'config.json': file(binOnly, 'config.json'),
+          'pytorch_model.bin': file(binOnly, 'pytorch_model.bin'),
+          'tokenizer.json': file(SHARED_DATA, 'albert-v2-tokenizer', 'tokenizer.json'),
+        },
+      },
+      lfs: ['pytorch_model.bin'],
     },
   });
   data = path.join(work, 'subj-slice');
@@ -102,3 +118,35 @@ test('the hub alias albert-large-v2 resolves to the same cached repo (offline); 
   expect(evaluated.status).not.toBe(0);
   expect(evaluated.stderr).toMatch(/model\.safetensors: has no trained classification head \(missing albert\.pooler\.weight, .*\): it holds a base model; fine-tune it first/);
 }, 600000);
+
+test('a repo with only pytorch_model.bin: fetched as the fallback and read weights-only', async () => {
+  const run = await cli(['train', '--model', 'org/bin-only', '--dataset', data, '--output-dir', path.join(work, 'out-bin'), '--max-steps', '1', '--eval-strategy', 'no']);
+  expect(run.stderr).not.toMatch(/ERR_/);
+  expect(run.status).toBe(0);
+  expect(run.stderr).toContain('AlbertForSequenceClassification LOAD REPORT from: org/bin-only');
+  // torch.save keeps the tied decoder that save_pretrained drops: HF reports it unexpected, so do we.
+  expect(run.stderr).toMatch(/^predictions\.decoder\.weight +\| UNEXPECTED \|$/m);
+  expect(hub.requests.map((r) => r.url).filter((u) => u.startsWith('/org/bin-only/resolve/')).map((u) => u.split('/').pop())).toContain('pytorch_model.bin');
+}, 300000);
+
+test('--ignore-mismatched-sizes both ways: a 2-class fine-tune trained on 3-class data', async () => {
+  const threeClass = path.join(work, 'three-class');
+  fs.mkdirSync(threeClass);
+  for (const split of ['train', 'test']) {
+    const rows = fs.readFileSync(path.join(data, `${split}.jsonl`), 'utf8').trim().split('\n')
+      .map((line, i) => JSON.stringify({ text: (JSON.parse(line) as { text: string }).text, label: i % 3 }));
+    fs.writeFileSync(path.join(threeClass, `${split}.jsonl`), `${rows.join('\n')}\n`);
+  }
+  const fineTuned = path.join(work, 'out-bin'); // the 2-class output of the test above
+  const args = (out: string) => ['train', '--model', fineTuned, '--dataset', threeClass, '--output-dir', path.join(work, out), '--max-steps', '1', '--eval-strategy', 'no'];
+  const refused = await cli(args('out-3-refused'));
+  expect(refused.status).toBe(2);
+  expect(refused.stderr).toContain(`${path.join(fineTuned, 'model.safetensors')}: weight "classifier.weight" has shape [2, 64] but the model's config needs [3, 64] ` +
+    '(num_labels 3); pass --ignore-mismatched-sizes (API: ignoreMismatchedSizes) to re-initialise the classifier');
+  expect(fs.existsSync(path.join(work, 'out-3-refused'))).toBe(false);
+  const reinitialised = await cli([...args('out-3'), '--ignore-mismatched-sizes']);
+  expect(reinitialised.stderr).not.toMatch(/ERR_/);
+  expect(reinitialised.status).toBe(0);
+  expect(reinitialised.stderr).toMatch(/^classifier\.weight +\| MISMATCH +\| checkpoint \[2, 64\], model \[3, 64\]$/m);
+  expect((JSON.parse(fs.readFileSync(path.join(work, 'out-3', 'config.json'), 'utf8')) as { id2label: Record<string, string> }).id2label).toEqual({ 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' });
+}, 300000);

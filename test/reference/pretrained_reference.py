@@ -18,9 +18,10 @@ stdin (JSON), one of:
                                       after torch.manual_seed(seed + 1), saved: HF's own head init
       stdout: {loading_info: {arch: {missing_keys, unexpected_keys, mismatched_keys, raised}},
                training: HF's 20 steps from hf-seqcls (hf_albert.train) on `batches`}
-  {"hub_model": {dir, config_file, seed}}
+  {"hub_model": {dir, config_file, seed, bin}}
       An AlbertForMaskedLM of the hub's own config.json (config_file), random init, saved to dir:
-      what `albert/albert-large-v2` serves, less the pretraining. stdout: {}
+      what `albert/albert-large-v2` serves, less the pretraining; with bin, as torch.save's
+      pytorch_model.bin only (as many older hub repos have it). stdout: {}
   {"check": [{name, source, ours}]}
       Loads `ours` (a folder albert-trainer saved) with HF's from_pretrained(output_loading_info=True),
       and compares its backbone with HF's own load of `source`, bit for bit.
@@ -166,7 +167,11 @@ def main():
     elif "hub_model" in request:
         spec = request["hub_model"]
         torch.manual_seed(spec["seed"])
-        transformers.AlbertForMaskedLM(transformers.AlbertConfig.from_json_file(spec["config_file"])).save_pretrained(spec["dir"])
+        model = transformers.AlbertForMaskedLM(transformers.AlbertConfig.from_json_file(spec["config_file"]))
+        if spec.get("bin"):
+            save_with_config(model, spec["dir"], "pytorch_model.bin")
+        else:
+            model.save_pretrained(spec["dir"])
         result = {}
     else:
         result = check(request["check"])
