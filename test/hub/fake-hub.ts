@@ -5,6 +5,7 @@
 import { createHash } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import * as path from 'path';
 
 export interface FakeRepo {
   /** Branches and tags -> commit sha. */
@@ -115,4 +116,24 @@ export async function startFakeHub(repos: Record<string, FakeRepo> = {}): Promis
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   hub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return hub;
+}
+
+/** Every variable that steers the hub client or the data folder. */
+export const HF_VARS = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH',
+  'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_HUB_DOWNLOAD_TIMEOUT', 'ALBERT_TRAINER_DATA'];
+
+/**
+ * Points this process at a test hub and cache (HF_ENDPOINT, HF_HUB_CACHE, HF_HOME and an empty
+ * data folder under `work`), every other HF_VARS cleared; returns the function that restores them.
+ */
+export function useHubEnvironment(hubUrl: string, work: string, cache: string): () => void {
+  const saved = Object.fromEntries(HF_VARS.map((name) => [name, process.env[name]]));
+  for (const name of HF_VARS) delete process.env[name];
+  Object.assign(process.env, { HF_ENDPOINT: hubUrl, HF_HUB_CACHE: cache, HF_HOME: path.join(work, 'hf-home'), ALBERT_TRAINER_DATA: path.join(work, 'no-data-folder') });
+  return () => {
+    for (const name of HF_VARS) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  };
 }

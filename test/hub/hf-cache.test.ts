@@ -9,12 +9,10 @@ import * as path from 'path';
 import { repoCacheDir } from '../../ts/hub/cache';
 import { resolveDataset, resolveModel } from '../../ts/resolve';
 import { runReference } from '../helpers/python';
-import { type FakeHub, type FakeRepo, sha1, sha256, startFakeHub } from './fake-hub';
+import { type FakeHub, type FakeRepo, sha1, sha256, startFakeHub, useHubEnvironment } from './fake-hub';
 
 const MAIN = sha1('main');
 const V1 = sha1('v1');
-const HF_VARS = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH',
-  'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'ALBERT_TRAINER_DATA'];
 
 const REPOS: Record<string, FakeRepo> = {
   'org/tiny': {
@@ -34,28 +32,18 @@ interface Read { path?: string; sha256?: string; absent?: boolean; error?: strin
 let work: string;
 let cache: string;
 let hub: FakeHub;
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment: () => void;
 
 beforeAll(async () => {
-  for (const name of HF_VARS) {
-    saved[name] = process.env[name];
-    delete process.env[name];
-  }
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-hf-cache-'));
   cache = path.join(work, 'cache');
   hub = await startFakeHub(REPOS);
-  process.env.HF_ENDPOINT = hub.url;
-  process.env.HF_HUB_CACHE = cache;
-  process.env.HF_HOME = path.join(work, 'hf-home');
-  process.env.ALBERT_TRAINER_DATA = path.join(work, 'no-data-folder');
+  restoreEnvironment = useHubEnvironment(hub.url, work, cache);
 });
 
 afterAll(async () => {
   await hub.close();
-  for (const name of HF_VARS) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
+  restoreEnvironment();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -10,13 +10,11 @@ import * as path from 'path';
 import { blobPath, cachePath, linkSnapshotFile, markAbsent, parseRepoRef, relativeNameProblem, repoCacheDir, writeRef } from '../../ts/hub/cache';
 import { resolveDataset, resolveModel } from '../../ts/resolve';
 import { REPO_ROOT } from '../helpers/python';
-import { sha256 } from './fake-hub';
+import { sha256, useHubEnvironment } from './fake-hub';
 import {
   type Answer, EVIL_COMMIT, EVIL_LFS, EVIL_MODEL, type HostileHub, type HubRequest, cacheProblems, outsideCache, startHostileHub, walk,
 } from './hostile-hub';
 
-const HF_VARS = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH',
-  'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_HUB_DOWNLOAD_TIMEOUT', 'ALBERT_TRAINER_DATA'];
 /** From blobs/<x> or snapshots/<x> of W/a/b/c/cache/models--evil--model up to W/a/b, as in the issue. */
 const CLIMB = '../../../../';
 const LFS_FILE = EVIL_LFS[0];
@@ -24,28 +22,18 @@ const LFS_FILE = EVIL_LFS[0];
 let work: string;
 let cache: string;
 let hub: HostileHub;
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment: () => void;
 
 beforeEach(async () => {
-  for (const name of HF_VARS) {
-    saved[name] = process.env[name];
-    delete process.env[name];
-  }
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-hostile-'));
   cache = path.join(work, 'a', 'b', 'c', 'cache');
   hub = await startHostileHub();
-  process.env.HF_ENDPOINT = hub.url;
-  process.env.HF_HUB_CACHE = cache;
-  process.env.HF_HOME = path.join(work, 'hf-home');
-  process.env.ALBERT_TRAINER_DATA = path.join(work, 'no-data-folder');
+  restoreEnvironment = useHubEnvironment(hub.url, work, cache);
 });
 
 afterEach(async () => {
   await hub.close();
-  for (const name of HF_VARS) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
+  restoreEnvironment();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -5,19 +5,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveDataset, resolveModel } from '../../ts/resolve';
-import { type FakeHub, type FakeRepo, gitBlobSha, sha1, sha256, startFakeHub } from './fake-hub';
+import { type FakeHub, type FakeRepo, gitBlobSha, sha1, sha256, startFakeHub, useHubEnvironment } from './fake-hub';
 
 const MAIN = sha1('main');
 const V1 = sha1('v1');
 const CONFIG = JSON.stringify({ model_type: 'albert', vocab_size: 100, hidden_size: 8 });
 const WEIGHTS = 'w'.repeat(4096);
-const HF_VARS = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH',
-  'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HF_HUB_DOWNLOAD_TIMEOUT', 'ALBERT_TRAINER_DATA'];
 
 let work: string;
 let cache: string;
 let hub: FakeHub;
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment: () => void;
 
 function tinyRepos(): Record<string, FakeRepo> {
   return {
@@ -37,25 +35,15 @@ function tinyRepos(): Record<string, FakeRepo> {
 }
 
 beforeEach(async () => {
-  for (const name of HF_VARS) {
-    saved[name] = process.env[name];
-    delete process.env[name];
-  }
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-hub-'));
   cache = path.join(work, 'cache');
   hub = await startFakeHub(tinyRepos());
-  process.env.HF_ENDPOINT = hub.url;
-  process.env.HF_HUB_CACHE = cache;
-  process.env.HF_HOME = path.join(work, 'hf-home');
-  process.env.ALBERT_TRAINER_DATA = path.join(work, 'no-data-folder');
+  restoreEnvironment = useHubEnvironment(hub.url, work, cache);
 });
 
 afterEach(async () => {
   await hub.close();
-  for (const name of HF_VARS) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
+  restoreEnvironment();
   fs.rmSync(work, { recursive: true, force: true });
 });
 
