@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // albert-train: the command line. Commands: `train` (ts/cli/train-command.ts), `eval` (score a
 // trained model on a labelled file: ts/cli/eval-command.ts), `predict` (classify texts, JSONL
-// out: ts/cli/predict-command.ts), `bench` (the benchmark suite against HF transformers:
+// out: ts/cli/predict-command.ts), `export` (ONNX for transformers.js and onnxruntime:
+// ts/cli/export-command.ts), `bench` (the benchmark suite against HF transformers:
 // ts/cli/bench-command.ts runs benchmarks/suite.ts) and `info`. Every error goes through the one
 // .fail handler: `albert-train: CODE: message`, exit 2.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchOptions, runBench } from './cli/bench-command';
 import { evalOptions, runEval } from './cli/eval-command';
+import { exportOptions, runExport } from './cli/export-command';
 import { predictOptions, runPredict } from './cli/predict-command';
 import { runTrain, trainOptions } from './cli/train-command';
 import { info } from './info';
@@ -38,6 +40,7 @@ void yargs(hideBin(process.argv))
   .command('train', 'fine-tune (or train from scratch) an ALBERT sequence classifier', trainOptions, runTrain)
   .command('eval', 'loss, accuracy, macro-F1 and confusion matrix of a trained model on a labelled file', evalOptions, runEval)
   .command('predict', 'classify texts (--text or --file) with a trained model; one JSON line per input', predictOptions, runPredict)
+  .command('export', 'write a trained model as ONNX: the folder transformers.js and onnxruntime load (onnx/model.onnx, config.json, tokenizer files)', exportOptions, runExport)
   .command('bench', 'time a training step (and an epoch) against HF transformers eager and torch.compile; writes benchmarks/results/', benchOptions, runBench)
   .command('info', 'versions, device, threads and AMP support of this installation', (y) =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),

@@ -42,3 +42,5 @@ export type { WorkerEnvironment } from './dist/environment';
 export { launchWorkers } from './dist/launcher';
 export type { LaunchOptions, LaunchOutcome, WorkerFailure } from './dist/launcher';
 export { predict, type PredictInput, type PredictOptions, type Prediction } from './predict';
+export { exportOnnx } from './export/export-onnx';
+export type { ExportOnnxOptions, ExportedFiles } from './export/export-onnx';

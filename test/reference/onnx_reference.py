@@ -1,0 +1,35 @@
+"""The exported ONNX file against HF transformers, for test/export/onnx.test.ts.
+
+stdin (JSON): {onnx, hf_dir, input_ids, attention_mask, token_type_ids}: the exported file, a
+folder albert-trainer saved with the same weights, and one batch (B x T int lists).
+stdout: {checker: "ok" or the checker's message, hf: logits (flat), onnxruntime: logits (flat)}
+"""
+
+import json
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime
+import torch
+import transformers
+
+
+def main():
+    request = json.load(sys.stdin)
+    try:
+        onnx.checker.check_model(onnx.load(request["onnx"]), full_check=True)
+        checker = "ok"
+    except Exception as error:  # the checker's own words, for the test's message
+        checker = str(error)
+    inputs = {name: np.array(request[name], dtype=np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
+    session = onnxruntime.InferenceSession(request["onnx"], providers=["CPUExecutionProvider"])
+    (ort_logits,) = session.run(["logits"], inputs)
+    model = transformers.AlbertForSequenceClassification.from_pretrained(request["hf_dir"]).eval()
+    with torch.no_grad():
+        hf_logits = model(**{name: torch.from_numpy(value) for name, value in inputs.items()}).logits
+    sys.stdout.write(json.dumps({"checker": checker, "hf": hf_logits.flatten().tolist(), "onnxruntime": ort_logits.flatten().tolist()}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
