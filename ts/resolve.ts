@@ -12,7 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from './errors';
 import { type RepoType, isOffline, parseRepoRef } from './hub/cache';
-import { type Snapshot, datasetSnapshot, modelSnapshot, splitFile } from './hub/snapshot';
+import type { DataLayout } from './data/splits';
+import { type DatasetSnapshot, type Snapshot, datasetSnapshot, folderLayout, modelSnapshot } from './hub/snapshot';
 import { packageRoot } from './native';
 
 export const PRESETS = ['albert-base-v2', 'albert-large-v2', 'albert-xlarge-v2', 'albert-xxlarge-v2'] as const;
@@ -33,12 +34,16 @@ export interface ResolvedModel {
 }
 
 export interface ResolvedDataset {
-  /** Always there when resolveDataset was asked for 'train'. */
-  trainFile?: string;
-  evalFile?: string;
   name: string;
+  /** The config chosen (`default` where the repo has one unnamed config) and every config there is. */
+  config: string;
+  configs: string[];
+  /** Split name -> its files (absolute paths), shards in read order. */
+  splits: Record<string, string[]>;
   /** The hub commit, where the dataset came from the hub cache or a download. */
   commit?: string;
+  /** The hub revision read: the one asked for, or refs/convert/parquet for a script-only repo. */
+  revision?: string;
 }
 
 function isDirectory(p: string): boolean {
@@ -59,11 +64,11 @@ function notFound(flag: string, name: string, looked: string[]): AlbertTrainerEr
  * The hub step: the cache, then a download. Undefined where `repoName` cannot be a repo id (a
  * path); errors are prefixed with the flag and the name the user typed.
  */
-async function fromHub(flag: string, name: string, repoName: string, type: RepoType): Promise<Snapshot | undefined> {
+async function fromHub(flag: string, name: string, repoName: string, type: RepoType, config?: string): Promise<Snapshot | DatasetSnapshot | undefined> {
   try {
     const ref = parseRepoRef(repoName, type);
     if (!ref) return undefined;
-    return await (type === 'model' ? modelSnapshot(ref) : datasetSnapshot(ref));
+    return await (type === 'model' ? modelSnapshot(ref) : datasetSnapshot(ref, { config }));
   } catch (error) {
     if (error instanceof AlbertTrainerError) throw new AlbertTrainerError(error.code, `${flag} ${name}: ${error.message}`);
     throw error;
@@ -96,35 +101,51 @@ export async function resolveModel(name: string, init: 'pretrained' | 'random' =
   }
   // The hub's legacy alias: `albert-large-v2` is `albert/albert-large-v2` there.
   const hubName = preset && preset === repoId(name) ? `albert/${name}` : name;
-  const snapshot = await fromHub('--model', name, hubName, 'model');
+  const snapshot = await fromHub('--model', name, hubName, 'model') as Snapshot | undefined;
   if (snapshot?.dir === undefined) throw notFound('--model', name, [...looked, ...(snapshot?.looked ?? [])]);
   const dir = snapshot.dir;
   return { configFile: path.join(dir, 'config.json'), weightsDir: dir, tokenizerDir: dir, name: repoId(hubName), commit: snapshot.commit };
 }
 
-/** The train file and the evaluation file (validation, else test) of a dataset folder. */
-function datasetFiles(dir: string): { trainFile?: string; evalFile?: string } {
-  const has = (relative: string) => fs.existsSync(path.join(dir, relative));
-  const inDir = (relative: string | undefined) => (relative === undefined ? undefined : path.join(dir, relative));
-  return { trainFile: inDir(splitFile('train', has)), evalFile: inDir(splitFile('validation', has) ?? splitFile('test', has)) };
+function withSplits(dir: string, layout: DataLayout): Pick<ResolvedDataset, 'config' | 'configs' | 'splits'> {
+  const splits = Object.fromEntries(Object.entries(layout.splits).map(([split, files]) => [split, files.map((f) => path.join(dir, f))]));
+  return { config: layout.config, configs: layout.configs, splits };
 }
 
-/** `needs`: which split the caller must have ('train' for training, 'eval' for `albert-train eval`). */
-export async function resolveDataset(name: string, needs: 'train' | 'eval' = 'train'): Promise<ResolvedDataset> {
+/**
+ * `needs`: the split the caller must have ('train' for training; 'eval' for `albert-train eval`,
+ * which checks its own). `config`: --dataset-config-name.
+ */
+export async function resolveDataset(name: string, needs: 'train' | 'eval' = 'train', config?: string): Promise<ResolvedDataset> {
   const isSubj = name === 'subj' || name === 'SetFit/subj';
   const candidates = [name];
   if (isSubj) candidates.push(path.join(dataFolder(), 'subj'));
+  const needTrain = (resolved: ResolvedDataset, where: string): ResolvedDataset => {
+    if (needs === 'train' && !resolved.splits.train) {
+      throw new AlbertTrainerError('ERR_IO', `--dataset ${name}: no train split in ${where}${resolved.config !== 'default' ? ` (config "${resolved.config}")` : ''}; ` +
+        `its splits are ${Object.keys(resolved.splits).join(', ') || '(none)'}`);
+    }
+    return resolved;
+  };
   for (const dir of candidates) {
     if (!isDirectory(dir)) continue;
-    const { trainFile, evalFile } = datasetFiles(dir);
-    if (!trainFile && needs === 'train') throw new AlbertTrainerError('ERR_IO', `--dataset ${dir}: no train.jsonl, train.csv or train.tsv in it`);
-    return { trainFile, evalFile, name: isSubj ? 'SetFit/subj' : path.basename(path.resolve(dir)) };
+    const layout = prefixed(() => folderLayout(dir, config, dir));
+    return needTrain({ name: isSubj ? 'SetFit/subj' : path.basename(path.resolve(dir)), ...withSplits(dir, layout) }, dir);
   }
   const looked = candidates.map((c) => path.resolve(c));
   const hubName = name === 'subj' || name.startsWith('subj@') ? `SetFit/${name}` : name;
-  const snapshot = await fromHub('--dataset', name, hubName, 'dataset');
+  const snapshot = await fromHub('--dataset', name, hubName, 'dataset', config);
   if (snapshot?.dir === undefined) throw notFound('--dataset', name, [...looked, ...(snapshot?.looked ?? [])]);
-  const { trainFile, evalFile } = datasetFiles(snapshot.dir);
-  if (!trainFile && needs === 'train') throw new AlbertTrainerError('ERR_IO', `--dataset ${name}: no train file in ${snapshot.dir}`);
-  return { trainFile, evalFile, name: repoId(hubName), commit: snapshot.commit };
+  const { dir, layout, commit, revision } = snapshot as Extract<DatasetSnapshot, { layout: DataLayout }>;
+  return needTrain({ name: repoId(hubName), ...withSplits(dir, layout), commit, revision }, dir);
+}
+
+/** Errors of a local folder's layout, prefixed as the hub's are. */
+function prefixed<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof AlbertTrainerError) throw new AlbertTrainerError(error.code, `--dataset ${error.message}`);
+    throw error;
+  }
 }

@@ -371,7 +371,7 @@ describe('AlbertTokenizer', () => {
       const onlyConfig = path.join(tmpRoot, 'only-config');
       fs.mkdirSync(onlyConfig);
       fs.writeFileSync(path.join(onlyConfig, 'tokenizer_config.json'), '{}');
-      await expectLoadError(onlyConfig, 'ERR_IO', escape(`Cannot read ${path.join(onlyConfig, 'tokenizer.json')}`));
+      await expectLoadError(onlyConfig, 'ERR_IO', escape(`${path.join(onlyConfig, 'tokenizer.json')}: no such file; ${onlyConfig} has no fast tokenizer`));
       await expectLoadError(42, 'ERR_ARGUMENT', 'Expected non-empty string for dir but received 42 of type number');
     });
 

@@ -238,13 +238,14 @@ describe('resolveModel', () => {
 });
 
 describe('resolveDataset', () => {
-  test('lists the repo, downloads train.jsonl and test.jsonl (not the README), then uses the cache', async () => {
+  test('lists the repo, reads the README (for a configs: block), downloads test.jsonl then train.jsonl, then uses the cache', async () => {
     const resolved = await resolveDataset('org/data');
     const snapshot = path.join(cache, 'datasets--org--data', 'snapshots', MAIN);
-    expect(resolved).toEqual({ trainFile: path.join(snapshot, 'train.jsonl'), evalFile: path.join(snapshot, 'test.jsonl'), name: 'org/data', commit: MAIN });
-    expect(fs.readFileSync(resolved.trainFile as string, 'utf8')).toBe('{"text":"a","label":0}\n');
-    expect(hub.requests.map((r) => r.url)).toEqual([
-      '/api/datasets/org/data/revision/main', `/datasets/org/data/resolve/${MAIN}/test.jsonl`, `/datasets/org/data/resolve/${MAIN}/train.jsonl`]);
+    expect(resolved).toEqual({ splits: { train: [path.join(snapshot, 'train.jsonl')], test: [path.join(snapshot, 'test.jsonl')] }, config: 'default', configs: ['default'],
+      name: 'org/data', commit: MAIN, revision: 'main' });
+    expect(fs.readFileSync(resolved.splits.train[0], 'utf8')).toBe('{"text":"a","label":0}\n');
+    expect(hub.requests.map((r) => r.url)).toEqual(['/api/datasets/org/data/revision/main', `/datasets/org/data/resolve/${MAIN}/README.md`,
+      `/datasets/org/data/resolve/${MAIN}/test.jsonl`, `/datasets/org/data/resolve/${MAIN}/train.jsonl`]);
     expect(fs.readFileSync(path.join(cache, 'datasets--org--data', 'refs', 'main'), 'utf8')).toBe(MAIN);
     await hub.close();
     expect(await resolveDataset('org/data')).toEqual(resolved);
@@ -254,8 +255,7 @@ describe('resolveDataset', () => {
     hub.repos['datasets/SetFit/subj'] = { refs: { main: MAIN }, commits: { [MAIN]: { 'data/train.csv': 'text,label\na,0\n' } } };
     const resolved = await resolveDataset('subj');
     expect(resolved.name).toBe('SetFit/subj');
-    expect(resolved.trainFile).toBe(path.join(cache, 'datasets--SetFit--subj', 'snapshots', MAIN, 'data', 'train.csv'));
-    expect(resolved.evalFile).toBeUndefined();
+    expect(resolved.splits).toEqual({ train: [path.join(cache, 'datasets--SetFit--subj', 'snapshots', MAIN, 'data', 'train.csv')] });
   });
 
   test('subj from the data folder first, with no request, as before', async () => {
@@ -263,13 +263,13 @@ describe('resolveDataset', () => {
     fs.mkdirSync(subj, { recursive: true });
     fs.writeFileSync(path.join(subj, 'train.jsonl'), '');
     fs.writeFileSync(path.join(subj, 'test.jsonl'), '');
-    expect(await resolveDataset('subj')).toEqual({ trainFile: path.join(subj, 'train.jsonl'), evalFile: path.join(subj, 'test.jsonl'), name: 'SetFit/subj' });
+    expect(await resolveDataset('subj')).toEqual({ splits: { train: [path.join(subj, 'train.jsonl')], test: [path.join(subj, 'test.jsonl')] }, config: 'default', configs: ['default'], name: 'SetFit/subj' });
     expect(hub.requests).toEqual([]);
   });
 
-  test('a parquet-only dataset: a clear error', async () => {
-    hub.repos['datasets/org/parquet'] = { refs: { main: MAIN }, commits: { [MAIN]: { 'data/train-00000-of-00001.parquet': 'PAR1' } } };
-    await expect(resolveDataset('org/parquet')).rejects.toThrow('--dataset org/parquet: org/parquet holds its data as parquet, which is not supported');
+  test('a repo with no split files: a clear error', async () => {
+    hub.repos['datasets/org/parquet'] = { refs: { main: MAIN }, commits: { [MAIN]: { 'data/stuff.parquet': 'PAR1', 'notes.txt': '' } } };
+    await expect(resolveDataset('org/parquet')).rejects.toThrow('--dataset org/parquet: org/parquet: no data files (.parquet, .jsonl, .json, .csv, .tsv) named as train/validation/test splits');
   });
 
   test('a dataset the hub does not have, and offline: errors that list where we looked', async () => {

@@ -5,7 +5,8 @@
 // --log-format jsonl, one JSON line) and writes the JSON to --output atomically when asked.
 import type { Argv } from 'yargs';
 import { BatchIterator } from '../data/batching';
-import { readDataset } from '../data/dataset';
+import { readSplit } from '../data/read-split';
+import { validationSplit } from '../data/splits';
 import { AlbertTrainerError } from '../errors';
 import { resolveDataset } from '../resolve';
 import { classificationMetrics, predictions } from '../train/metrics';
@@ -14,8 +15,11 @@ import { inferenceOptions, inferenceSettings, labelNames, loadClassifier, traine
 
 export function evalOptions(y: Argv) {
   return inferenceOptions(y)
-    .option('dataset', { type: 'string', describe: 'a folder with validation.jsonl or test.jsonl (csv/tsv too; and train.*), or "subj"' })
-    .option('eval-file', { type: 'string', describe: 'the labelled file to score (jsonl, csv, tsv); instead of --dataset' })
+    .option('dataset', { type: 'string', describe: 'a folder or HF hub dataset id with a validation or test split (parquet, jsonl, csv, tsv), or "subj"' })
+    .option('dataset-config-name', { type: 'string', describe: 'the config of --dataset (HF\'s dataset_config_name)' })
+    .option('eval-split', { type: 'string', describe: 'the split of --dataset to score (default: validation, valid or dev, else test)' })
+    .option('max-eval-samples', { type: 'number', describe: 'score the first N rows (HF\'s --max_eval_samples)' })
+    .option('eval-file', { type: 'string', describe: 'the labelled file to score (parquet, jsonl, csv, tsv); instead of --dataset' })
     .option('label-column', { type: 'string', default: 'label', describe: 'class ids, or names from the model\'s label2id' })
     .option('log-format', { choices: ['pretty', 'jsonl'] as const, default: 'pretty' as const, describe: 'jsonl: stdout carries the results as one JSON line' });
 }
@@ -72,15 +76,19 @@ function reportText(report: EvalReport): string {
 export async function runEval(flags: EvalFlags): Promise<void> {
   // 1. Flags, the evaluation file, the model's config: all checked before the weights load.
   const settings = inferenceSettings(flags);
-  let evalFile = flags['eval-file'];
-  if (evalFile === undefined) {
+  let evalFiles = flags['eval-file'] !== undefined ? [flags['eval-file']] : undefined;
+  if (evalFiles === undefined) {
     if (flags.dataset === undefined) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --eval-file');
-    const resolved = await resolveDataset(flags.dataset, 'eval');
-    if (resolved.evalFile === undefined) {
-      throw new AlbertTrainerError('ERR_ARGUMENT', `--dataset ${flags.dataset}: no validation or test file (validation.jsonl, test.jsonl, .csv, .tsv) in it; pass --eval-file`);
+    const resolved = await resolveDataset(flags.dataset, 'eval', flags['dataset-config-name']);
+    const split = flags['eval-split'] ?? validationSplit(resolved.splits) ?? (resolved.splits.test ? 'test' : undefined);
+    if (split === undefined || resolved.splits[split] === undefined) {
+      throw new AlbertTrainerError('ERR_ARGUMENT', `--dataset ${flags.dataset}: no ${flags['eval-split'] !== undefined ? `split "${split}"` : 'validation or test split'} to score; its splits are ${Object.keys(resolved.splits).join(', ') || '(none)'}; pass --eval-split or --eval-file`);
     }
-    evalFile = resolved.evalFile;
+    evalFiles = resolved.splits[split];
   }
+  const evalFile = evalFiles.length === 1 ? evalFiles[0] : `${evalFiles[0]} (and ${evalFiles.length - 1} more shards)`;
+  const maxEval = flags['max-eval-samples'];
+  if (maxEval !== undefined && (!Number.isInteger(maxEval) || maxEval < 1)) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected positive integer for --max-eval-samples but received ${maxEval}`);
   const folder = await trainedModelFolder(flags.model);
   const { config } = folder;
   const problemType = config.problem_type ?? (config.num_labels === 1 ? 'regression' : 'single_label_classification');
@@ -90,11 +98,12 @@ export async function runEval(flags: EvalFlags): Promise<void> {
   const names = labelNames(config);
   let data;
   try {
-    data = readDataset(evalFile, {
+    data = await readSplit(evalFiles, {
       textColumn: flags['text-column'], labelColumn: flags['label-column'],
       ...(flags['text-pair-column'] !== undefined ? { textPairColumn: flags['text-pair-column'] } : {}),
       label2id: config.label2id, numLabels: config.num_labels,
     });
+    if (maxEval !== undefined) data.rows = data.rows.slice(0, maxEval);
   } catch (error) {
     throw withFlagNames(error, folder.resolved.configFile);
   }

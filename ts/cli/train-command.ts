@@ -4,7 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { readDataset } from '../data/dataset';
+import { DEFAULT_VALIDATION_SPLIT_PERCENTAGE, type DataPlan, planData } from '../data/plan';
+import { evaluateTestSplit, writeTestResults } from './test-results';
 import { LABEL_TEXT_COLUMN, labelNamesFromTextColumn } from '../data/label-names';
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from '../errors';
@@ -12,7 +13,7 @@ import { info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification, findWeightsFile } from '../model/albert';
 import { loadingReport } from '../model/loading-report';
 import { type AlbertConfig, albertConfigToJson, parseAlbertConfig, readAlbertConfig } from '../model/config';
-import { resolveDataset, resolveModel } from '../resolve';
+import { resolveModel } from '../resolve';
 import { DEFAULT_TRAINING_ARGUMENTS as D, type TrainingArguments, trainingArguments } from '../train/arguments';
 import { train } from '../train/loop';
 import type { TrainEvent } from '../train/train-types';
@@ -32,10 +33,15 @@ export function trainOptions(y: Argv) {
     .option('config-overrides', { type: 'string', describe: 'with --init random: config fields to change, e.g. hidden_size=256,num_hidden_layers=4 (HF run_mlm.py\'s --config_overrides)' })
     .option('init', { choices: ['pretrained', 'random'] as const, default: 'pretrained' as const, describe: 'load the checkpoint\'s weights (any ALBERT architecture, as HF\'s from_pretrained: a missing classifier is initialised from --seed), or train from the config\'s random init' })
     .option('ignore-mismatched-sizes', { type: 'boolean', default: false, describe: 'a checkpoint classifier of another shape (another num_labels) is re-initialised instead of an error (HF\'s ignore_mismatched_sizes)' })
-    .option('dataset', { type: 'string', describe: 'a folder with train.jsonl and validation.jsonl or test.jsonl (csv/tsv too), "subj", or an HF hub dataset id' })
-    .option('train-file', { type: 'string', describe: 'training file (jsonl, csv, tsv); instead of --dataset' })
+    .option('dataset', { type: 'string', describe: 'a folder or HF hub dataset id (org/name[@rev]) with train/validation/test splits in parquet, jsonl, csv or tsv (top level, data/, config folders, shards, a README.md configs: block), or "subj"' })
+    .option('dataset-config-name', { type: 'string', describe: 'the config of --dataset (HF\'s dataset_config_name: glue + sst2)' })
+    .option('train-file', { type: 'string', describe: 'training file (parquet, jsonl, csv, tsv); instead of --dataset' })
     .option('eval-file', { type: 'string', describe: 'evaluation file' })
-    .option('text-column', { type: 'string', default: 'text' })
+    .option('eval-split', { type: 'string', describe: 'the split of --dataset to evaluate on (default: validation, valid or dev; else rows held out of train). "test" selects on the test split, and says so' })
+    .option('validation-split-percentage', { type: 'number', default: DEFAULT_VALIDATION_SPLIT_PERCENTAGE, describe: 'with no validation split: the % of train held out (seeded by --seed) for evaluation, the best model and the collapse guard; the test split is then evaluated once at the end (test_results.json)' })
+    .option('max-train-samples', { type: 'number', describe: 'keep the first N train rows (HF\'s --max_train_samples)' })
+    .option('max-eval-samples', { type: 'number', describe: 'keep the first N evaluation rows (HF\'s --max_eval_samples)' })
+    .option('text-column', { type: 'string', describe: 'default: text, else run_glue.py\'s pair columns (sentence1/sentence2, question/sentence, ...), sentence, or the first one or two string columns' })
     .option('text-pair-column', { type: 'string', describe: 'second text of a pair task' })
     .option('label-column', { type: 'string', default: 'label' })
     .option('tokenizer', { type: 'string', describe: 'tokenizer folder (default: the model\'s)' })
@@ -166,23 +172,28 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const resumeFrom = resumeSpec !== undefined ? await findCheckpoint(resumeSpec, outputDir) : undefined;
 
   // 2. Data files, model, tokenizer: everything checked before the first step.
-  if (!flags.dataset && !flags['train-file']) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --train-file');
   if (flags['config-overrides'] !== undefined && flags.init !== 'random') {
     throw new AlbertTrainerError('ERR_ARGUMENT', '--config-overrides changes the architecture: it needs --init random (as in HF\'s run_mlm.py)');
   }
-  const resolvedData = flags.dataset ? await resolveDataset(flags.dataset) : { trainFile: flags['train-file'] as string, evalFile: undefined, name: path.basename(flags['train-file'] as string) };
-  const trainFile = flags['train-file'] ?? (resolvedData.trainFile as string); // resolveDataset(name, 'train') has one or throws
-  const evalFile = flags['eval-file'] ?? resolvedData.evalFile;
-  const columns = { textColumn: flags['text-column'], labelColumn: flags['label-column'], ...(flags['text-pair-column'] ? { textPairColumn: flags['text-pair-column'] } : {}) };
-  const trainData = readDataset(trainFile, columns);
-  const label2id = trainData.labelNames ? Object.fromEntries(trainData.labelNames.map((n, i) => [n, i])) : undefined;
-  const evalData = evalFile ? readDataset(evalFile, { ...columns, numLabels: trainData.numLabels, ...(label2id ? { label2id } : {}) }) : undefined;
+  const plan = await planData({
+    dataset: flags.dataset, datasetConfigName: flags['dataset-config-name'], trainFile: flags['train-file'], evalFile: flags['eval-file'],
+    evalSplit: flags['eval-split'], validationSplitPercentage: flags['validation-split-percentage'], maxTrainSamples: flags['max-train-samples'],
+    maxEvalSamples: flags['max-eval-samples'], textColumn: flags['text-column'], textPairColumn: flags['text-pair-column'], labelColumn: flags['label-column'],
+    seed: args.seed, evaluates: args.evalStrategy !== 'no',
+  });
+  const resolvedData = { name: plan.config && plan.config !== 'default' ? `${plan.name} (${plan.config})` : plan.name };
+  const { train: trainData, eval: evalData } = plan;
+  const columns = trainData.columns;
   if (args.evalStrategy !== 'no' && !evalData) {
-    throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation file: --eval-file, or a validation/test file in --dataset (or --eval-strategy no)`);
+    throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation set: a validation split, --eval-file, --eval-split, or --validation-split-percentage above 0 (or --eval-strategy no)`);
+  }
+  if (!worker || worker.rank === 0) {
+    for (const line of [...plan.notes, `evaluation: ${evalData?.what ?? 'none'}`, ...(plan.test ? [`test: ${plan.test.what}`] : [])]) process.stderr.write(`albert-train: ${line}\n`);
   }
   const resolved = await resolveModel(flags.model, flags.init);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
-  const names = trainData.labelNames ?? (flags['label-column'] === LABEL_TEXT_COLUMN ? undefined : labelNamesFromTextColumn(trainFile, trainData.rows, trainData.numLabels, columns));
+  const names = trainData.labelNames ?? (columns.labelColumn === LABEL_TEXT_COLUMN || trainData.files.length !== 1 || trainData.format === 'parquet' ? undefined
+    : labelNamesFromTextColumn(trainData.files[0], trainData.rows, trainData.numLabels, columns));
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), names?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
   if (flags.init === 'pretrained') {
@@ -223,7 +234,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     throw error;
   }) : undefined;
   try {
-    await trainAndSave({ flags, args, device, amp, facts, model, group, resolved, resolvedData, outputDir, resumeFrom, trainExamples, evalExamples, tokenizer });
+    await trainAndSave({ flags, args, device, amp, facts, model, group, resolved, resolvedData, outputDir, resumeFrom, trainExamples, evalExamples, tokenizer, plan });
   } finally {
     group?.dispose();
   }
@@ -244,6 +255,8 @@ interface TrainAndSaveInput {
   trainExamples: TokenizedExample[];
   evalExamples: TokenizedExample[] | undefined;
   tokenizer: AlbertTokenizer;
+  /** The data plan: what the evaluation set is, and the test split evaluated at the end. */
+  plan: DataPlan;
 }
 
 /** Trains, then (rank 0) writes the output directory and the table. Other ranks stay silent. */
@@ -316,8 +329,12 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
 
     // 4. The output directory, then the table.
     const versions = { 'albert-trainer': facts.version, libtorch: facts.torchVersion, 'Node.js': facts.nodeVersion, '@huggingface/tokenizers': facts.tokenizersVersion };
-    const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions });
+    const { plan } = input;
+    const testResults = plan.test ? await evaluateTestSplit(model, plan.test.rows, tokenizer, args) : undefined;
+    const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions,
+      evaluationSet: plan.eval?.what, evaluationIsTest: plan.evalIsTest, ...(testResults ? { testResults } : {}) });
     await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card });
+    if (testResults) await writeTestResults(outputDir, testResults);
     model.dispose();
     if (!jsonl) {
       if (tty) process.stderr.write('\n');

@@ -66,7 +66,7 @@ export interface LabelledDataset {
   /** id -> name, when labels are names or label2id was given; undefined for integer labels. */
   labelNames?: string[];
   numLabels: number;
-  format: DataFormat;
+  format: DataFormat | 'parquet';
 }
 
 const OPTION_NAMES = ['format', 'textColumn', 'textPairColumn', 'labelColumn', 'label2id', 'numLabels'] as const;
@@ -175,7 +175,7 @@ function checkOptions(options: ReadDatasetOptions): CheckedOptions {
   return { format: o.format as DataFormat | undefined, textColumn, textPairColumn, labelColumn, given, label2id, numLabels };
 }
 
-function checkLabel2id(value: unknown): Map<string, number> {
+export function checkLabel2id(value: unknown): Map<string, number> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidArgument('an object of label name -> class id', 'label2id', value);
   }
@@ -200,6 +200,9 @@ function checkLabel2id(value: unknown): Map<string, number> {
 function formatFromExtension(file: string): DataFormat {
   const ext = path.extname(file).toLowerCase();
   const format = EXTENSIONS[ext];
+  if (ext === '.parquet') {
+    throw new AlbertTrainerError('ERR_ARGUMENT', `${file}: parquet is read by readSplit (ts/data/read-split.ts), which is asynchronous; readDataset reads jsonl, csv and tsv`);
+  }
   if (format === undefined) {
     throw new AlbertTrainerError(
       'ERR_ARGUMENT',
@@ -350,7 +353,8 @@ function checkColumns(columns: string[], file: string, line: number, opts: Check
   }
 }
 
-function checkText(value: unknown, what: string, column: string, file: string, line: number): string {
+/** A text cell: a string with something in it, else a `file:line:` error naming the column. */
+export function checkText(value: unknown, what: string, column: string, file: string, line: number): string {
   if (typeof value !== 'string') {
     throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the ${what} (column "${column}") is ${describe(value)}; expected a string`);
   }

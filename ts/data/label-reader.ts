@@ -6,7 +6,7 @@ import type { DataFormat, DatasetRow, LabelledDataset } from './dataset';
 
 /** What the label reader needs of the reader's checked options. */
 export interface LabelOptions {
-  format?: DataFormat;
+  format?: DataFormat | 'parquet';
   labelColumn: string;
   label2id?: Map<string, number>;
   numLabels?: number;
@@ -86,7 +86,7 @@ export class LabelReader {
 
   finish(rows: DatasetRow[]): LabelledDataset {
     const { label2id, numLabels } = this.opts;
-    const base = { rows, format: this.opts.format as DataFormat };
+    const base = { rows, format: this.opts.format ?? 'parquet' };
     if (label2id !== undefined) {
       const labelNames: string[] = [];
       for (const [name, id] of label2id) labelNames[id] = name;

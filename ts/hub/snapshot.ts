@@ -1,7 +1,7 @@
 // A repo's files at a revision, in the local cache: taken from the cache when there, else
 // downloaded into it (unless HF_HUB_OFFLINE). What huggingface_hub's hf_hub_download does per
-// file, for the few files a model needs, and for a dataset's train/validation/test files
-// found through the hub's listing of the repo.
+// file, for the few files a model needs, and for a dataset's split files found through the
+// hub's listing of the repo and resolved as datasets.load_dataset resolves them (ts/data/splits.ts).
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
@@ -10,6 +10,7 @@ import {
   snapshotDir, writeRef,
 } from './cache';
 import { type Download, HubUnreachableError, downloadBlob, getJson, hubEndpoint, refusedValue, resolveUrl } from './download';
+import { DATA_EXTENSIONS, type DataLayout, missingShards, resolveLayout } from '../data/splits';
 
 /** A snapshot folder, or where we looked (the cache folder, the URL that said 404). */
 export type Snapshot = { dir: string; commit: string } | { dir: undefined; looked: string[] };
@@ -19,18 +20,6 @@ export const MODEL_FILES = ['config.json', 'model.safetensors', 'pytorch_model.b
 
 /** A file fetched only when the one it stands in for is not in the repo: the weights, as HF's from_pretrained picks them. */
 const FALLBACK_FOR: Record<string, string> = { 'pytorch_model.bin': 'model.safetensors' };
-
-export const DATA_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv'];
-
-/** A split's file, top level or under data/: `train.jsonl`, `data/test.csv`. `has` says whether a relative path exists. */
-export function splitFile(stem: string, has: (relative: string) => boolean): string | undefined {
-  for (const folder of ['', 'data/']) {
-    for (const ext of DATA_EXTENSIONS) {
-      if (has(`${folder}${stem}${ext}`)) return `${folder}${stem}${ext}`;
-    }
-  }
-  return undefined;
-}
 
 function cacheEntry(repoDir: string, revision: string): string {
   return `${repoDir} (revision ${revision})`;
@@ -102,37 +91,95 @@ export function checkListing(listing: DatasetListing, listingUrl: string): { com
   return { commit: listing.sha, files };
 }
 
-export async function datasetSnapshot(ref: RepoRef): Promise<Snapshot> {
+/** The hub's automatic parquet conversion of a dataset, for repos whose main branch holds only a loading script. */
+export const PARQUET_CONVERSION = 'refs/convert/parquet';
+
+export type DatasetSnapshot = { dir: string; commit: string; revision: string; layout: DataLayout } | { dir: undefined; looked: string[] };
+
+/** Every file under `dir`, as '/'-separated names relative to it (dot folders skipped). */
+export function localFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (relative: string, depth: number) => {
+    for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.isDirectory())) {
+        if (depth < 4) walk(name, depth + 1);
+      } else out.push(name);
+    }
+  };
+  walk('', 0);
+  return out;
+}
+
+/** The layout of a folder's files (its README.md's configs: block honoured). */
+export function folderLayout(dir: string, config: string | undefined, where: string): DataLayout {
+  const readme = path.join(dir, 'README.md');
+  return resolveLayout(localFiles(dir), { config, where, ...(fs.existsSync(readme) ? { readme: fs.readFileSync(readme, 'utf8') } : {}) });
+}
+
+/** A cached snapshot whose chosen config has a whole train split (every shard by its -of-N count), or undefined. */
+function cachedLayout(repoDir: string, commit: string, config: string | undefined, where: string): DataLayout | undefined {
+  try {
+    const layout = folderLayout(snapshotDir(repoDir, commit), config, where);
+    const train = layout.splits.train;
+    return train && !missingShards(train) ? layout : undefined;
+  } catch {
+    return undefined; // not (yet) what is needed: ask the hub
+  }
+}
+
+/**
+ * A dataset repo's split files for `config`, from the cache or downloaded into it: the listing
+ * (every name checked by checkListing before it becomes a path), its README.md for a configs:
+ * block, then the chosen config's split files (evaluation splits first, train last, so a cached
+ * snapshot with its train split is whole). A main branch with only a loading script is read
+ * from the hub's parquet conversion (refs/convert/parquet), as datasets does.
+ */
+export async function datasetSnapshot(ref: RepoRef, options: { config?: string } = {}): Promise<DatasetSnapshot> {
   const repoDir = repoCacheDir(ref);
   const looked = [cacheEntry(repoDir, ref.revision)];
-  const cached = cachedCommit(repoDir, ref.revision);
-  if (cached) {
-    const dir = snapshotDir(repoDir, cached);
-    if (splitFile('train', (relative) => fs.existsSync(path.join(dir, relative)))) return { dir, commit: cached };
+  const revisions = ref.revision === 'main' ? [ref.revision, PARQUET_CONVERSION] : [ref.revision];
+  for (const revision of revisions) {
+    const cached = cachedCommit(repoDir, revision);
+    const layout = cached ? cachedLayout(repoDir, cached, options.config, ref.id) : undefined;
+    if (cached && layout) return { dir: snapshotDir(repoDir, cached), commit: cached, revision, layout };
   }
   if (isOffline()) return { dir: undefined, looked };
 
-  const listingUrl = `${hubEndpoint()}/api/datasets/${ref.id}/revision/${encodeURIComponent(ref.revision)}`;
-  const listing = await getJson<DatasetListing>(listingUrl);
-  if (!listing) return { dir: undefined, looked: [...looked, `${listingUrl} (404)`] };
-  const { commit, files } = checkListing(listing, listingUrl);
-  const names = new Set(files);
-  const has = (relative: string) => names.has(relative);
-  const train = splitFile('train', has);
-  if (!train) {
-    const parquet = [...names].some((n) => n.endsWith('.parquet'));
-    throw new AlbertTrainerError('ERR_IO', parquet
-      ? `${ref.id} holds its data as parquet, which is not supported; convert it to jsonl, csv or tsv and pass the folder or --train-file`
-      : `${ref.id} has no train file (train${DATA_EXTENSIONS.join(', train')}, top level or under data/)`);
+  const list = async (revision: string) => {
+    const listingUrl = `${hubEndpoint()}/api/datasets/${ref.id}/revision/${encodeURIComponent(revision)}`;
+    const listing = await getJson<DatasetListing>(listingUrl);
+    return listing ? { listingUrl, ...checkListing(listing, listingUrl) } : { listingUrl, commit: undefined, files: [] as string[] };
+  };
+  let revision = ref.revision;
+  let listed = await list(revision);
+  if (!listed.commit) return { dir: undefined, looked: [...looked, `${listed.listingUrl} (404)`] };
+  const scriptOnly = !listed.files.some((f) => DATA_EXTENSIONS.some((ext) => f.toLowerCase().endsWith(ext))) && listed.files.some((f) => !f.includes('/') && f.endsWith('.py'));
+  if (scriptOnly && ref.revision === 'main') {
+    revision = PARQUET_CONVERSION;
+    listed = await list(revision);
+    if (!listed.commit) {
+      throw new AlbertTrainerError('ERR_IO', `${ref.id} holds a loading script and no data files, and the hub has no parquet conversion of it (${listed.listingUrl}: 404)`);
+    }
   }
-  // The evaluation files first and the train file last: a cached snapshot with its train file is whole.
-  const dir = snapshotDir(repoDir, commit);
-  for (const file of [splitFile('validation', has), splitFile('test', has), train]) {
-    if (!file || cachedFileState(repoDir, commit, file) === 'present') continue;
+  const { commit, files, listingUrl } = listed as { commit: string; files: string[]; listingUrl: string };
+  const fetch = async (file: string) => {
+    if (cachedFileState(repoDir, commit, file) === 'present') return;
     const got = await downloadBlob(resolveUrl(ref, commit, file), repoDir, `${ref.id} ${file}`);
     if (!got.found) throw new AlbertTrainerError('ERR_IO', `${got.reason}: listed by ${listingUrl} but not served`);
     linkSnapshotFile(repoDir, commit, file, got.blob);
+  };
+  const dir = snapshotDir(repoDir, commit);
+  let readme: string | undefined;
+  if (files.includes('README.md') && revision !== PARQUET_CONVERSION) {
+    await fetch('README.md');
+    readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
   }
-  writeRef(repoDir, ref.revision, commit);
-  return { dir, commit };
+  // Patterns of a configs: block are matched against these names only: each passed checkListing.
+  const layout = resolveLayout(files, { config: options.config, where: ref.id, ...(readme !== undefined ? { readme } : {}) });
+  const order = Object.keys(layout.splits).sort((a, b) => Number(a === 'train') - Number(b === 'train'));
+  for (const split of order) for (const file of layout.splits[split]) await fetch(file);
+  writeRef(repoDir, revision, commit);
+  return { dir, commit, revision, layout };
 }

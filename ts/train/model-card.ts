@@ -13,6 +13,12 @@ export interface ModelCardInput {
   args: TrainingArguments;
   result: TrainResult;
   versions: Record<string, string>;
+  /** What the evaluation set was (data plan: a validation split, rows held out of train, the test split). */
+  evaluationSet?: string;
+  /** True where the evaluation set is the test split (--eval-split test): said plainly. */
+  evaluationIsTest?: boolean;
+  /** The test split's metrics (test_results.json), evaluated once at the end. */
+  testResults?: { test_loss: number; test_accuracy: number; test_macro_f1: number; test_samples: number };
 }
 
 export function modelCard(card: ModelCardInput): string {
@@ -37,10 +43,17 @@ export function modelCard(card: ModelCardInput): string {
   if (final) {
     lines.push('It achieves the following results on the evaluation set:', `- Loss: ${final.loss.toFixed(4)}`,
       `- Accuracy: ${final.accuracy.toFixed(4)}`, `- Macro F1: ${final.macroF1.toFixed(4)}`);
+    if (card.evaluationSet) lines.push('', `The evaluation set is ${card.evaluationSet}.`);
+    if (card.evaluationIsTest) lines.push('', '**The model was selected on the test split**: these results are not an unbiased estimate of its accuracy on new data.');
     if (args.loadBestModelAtEnd && result.best) {
       lines.push('', `These are the weights of the best evaluation by ${args.metricForBestModel} (step ${result.best.step}, ` +
         `epoch ${result.best.epoch.toFixed(1)}), kept by load_best_model_at_end rather than those of the last step.`);
     }
+  }
+  if (card.testResults) {
+    const r = card.testResults;
+    lines.push('', `On the test split (${r.test_samples} examples, evaluated once at the end, never used to choose the model; test_results.json):`,
+      `- Loss: ${r.test_loss.toFixed(4)}`, `- Accuracy: ${r.test_accuracy.toFixed(4)}`, `- Macro F1: ${r.test_macro_f1.toFixed(4)}`);
   }
   lines.push(
     '',
