@@ -26,7 +26,7 @@ beforeAll(() => {
   fs.mkdirSync(dataDir);
   const lines = (file: string, n: number) => fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n');
   fs.writeFileSync(path.join(dataDir, 'train.jsonl'), `${lines('train.jsonl', 200)}\n`);
-  fs.writeFileSync(path.join(dataDir, 'test.jsonl'), `${lines('test.jsonl', 40)}\n`);
+  fs.writeFileSync(path.join(dataDir, 'validation.jsonl'), `${lines('test.jsonl', 40)}\n`);
   common = ['--model', modelDir, '--init', 'random', '--dataset', dataDir, '--num-train-epochs', '30', '--learning-rate', '1e-3',
     '--per-device-train-batch-size', '8', '--logging-steps', '1', '--amp', 'off', '--threads', '1', '--log-format', 'jsonl',
     '--eval-strategy', 'epoch', '--save-strategy', 'no'];

@@ -39,7 +39,12 @@ describe('a run', () => {
 
   test('writes the output directory DESIGN.md lists, and a per-epoch table', () => {
     expect(fs.readdirSync(out()).sort()).toEqual(['README.md', 'checkpoint-20', 'checkpoint-40', 'config.json', 'eval_results.json', 'model.safetensors',
-      'spiece.model', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json']);
+      'spiece.model', 'test_results.json', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_args.json']);
+    // The test split, scored once at the end (HF's do_predict -> test_results.json), and said so in the card.
+    const testResults = JSON.parse(fs.readFileSync(path.join(out(), 'test_results.json'), 'utf8')) as { test_samples: number; test_accuracy: number };
+    expect(testResults.test_samples).toBe(96);
+    expect(fs.readFileSync(path.join(out(), 'README.md'), 'utf8')).toContain('The evaluation set is the validation split.');
+    expect(fs.readFileSync(path.join(out(), 'README.md'), 'utf8')).toContain('On the test split (96 examples, evaluated once at the end, never used to choose the model; test_results.json):');
     expect(stdout).toContain('| Training Loss | Epoch | Step | Validation Loss | Accuracy | Macro F1 |');
     expect(stdout).toMatch(/\| 2\.0 \| 40 \|/);
     const summary = /40 steps in ([\d.]+) s \([\d.]+ samples\/s; evaluation ([\d.]+) s, checkpoints ([\d.]+) s of it\)/.exec(stdout);

@@ -12,7 +12,7 @@ export interface CliFixture {
   dataDir: string;
 }
 
-/** `train` and `test` are how many SUBJ lines go into data/train.jsonl and data/test.jsonl. */
+/** `train` and `test` are how many SUBJ lines go into data/train.jsonl and data/test.jsonl (and validation.jsonl). */
 export function makeCliFixture(prefix: string, lines: { train: number; test: number }): CliFixture {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const modelDir = path.join(work, 'tiny');
@@ -27,5 +27,9 @@ export function makeCliFixture(prefix: string, lines: { train: number; test: num
   const head = (file: string, n: number) => fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n');
   fs.writeFileSync(path.join(dataDir, 'train.jsonl'), `${head('train.jsonl', lines.train)}\n`);
   fs.writeFileSync(path.join(dataDir, 'test.jsonl'), `${head('test.jsonl', lines.test)}\n`);
+  // The same rows as the validation split, so runs evaluate on them (with no validation split,
+  // train would hold out --validation-split-percentage of its rows); test.jsonl is then scored
+  // once at the end into test_results.json.
+  fs.writeFileSync(path.join(dataDir, 'validation.jsonl'), `${head('test.jsonl', lines.test)}\n`);
   return { work, modelDir, dataDir };
 }

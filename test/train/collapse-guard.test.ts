@@ -83,7 +83,7 @@ describe('a run forced to collapse', () => {
     fs.mkdirSync(path.join(work, 'data'));
     const head = (file: string, n: number) => `${fs.readFileSync(path.join(SHARED_DATA, 'subj', file), 'utf8').split('\n').slice(0, n).join('\n')}\n`;
     fs.writeFileSync(path.join(work, 'data', 'train.jsonl'), head('train.jsonl', 2000));
-    fs.writeFileSync(path.join(work, 'data', 'test.jsonl'), head('test.jsonl', 400));
+    fs.writeFileSync(path.join(work, 'data', 'validation.jsonl'), head('test.jsonl', 400)); // the evaluation set the guard watches
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
