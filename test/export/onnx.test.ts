@@ -96,13 +96,13 @@ describe('the exported folder in its users\' tools', () => {
     expect(q8).toHaveLength(20);
   }, 120000);
 
-  test('Python: the onnx checker passes, and onnxruntime gives HF transformers\' logits on the same weights', async () => {
+  test('Python: the onnx checker passes (both files), and onnxruntime gives HF transformers\' logits on the same weights', async () => {
     const hfDir = path.join(tempDir('onnx'), 'hf');
     await model.savePretrained(hfDir);
     const batch = randomBatch({ batchSize: 3, seqLen: 10, vocabSize: 30000, padTail: 4, seed: 9 });
     const rows = (a: Int32Array) => Array.from({ length: batch.batchSize }, (_, r) => Array.from(a.subarray(r * batch.seqLen, (r + 1) * batch.seqLen)));
     const result = runReference<{ checker: string; hf: number[]; onnxruntime: number[] }>('onnx_reference.py', [], {
-      onnx: path.join(out, 'onnx', 'model.onnx'), hf_dir: hfDir, input_ids: rows(batch.inputIds), attention_mask: rows(batch.attentionMask), token_type_ids: rows(batch.tokenTypeIds as Int32Array),
+      onnx: path.join(out, 'onnx', 'model.onnx'), also_check: [path.join(out, 'onnx', 'model_quantized.onnx')], hf_dir: hfDir, input_ids: rows(batch.inputIds), attention_mask: rows(batch.attentionMask), token_type_ids: rows(batch.tokenTypeIds as Int32Array),
     });
     expect(result.checker).toBe('ok');
     expect(relative(result.onnxruntime, result.hf)).toBeLessThan(1e-5);

@@ -1,8 +1,9 @@
 """The exported ONNX file against HF transformers, for test/export/onnx.test.ts.
 
-stdin (JSON): {onnx, hf_dir, input_ids, attention_mask, token_type_ids}: the exported file, a
-folder albert-trainer saved with the same weights, and one batch (B x T int lists).
-stdout: {checker: "ok" or the checker's message, hf: logits (flat), onnxruntime: logits (flat)}
+stdin (JSON): {onnx, also_check, hf_dir, input_ids, attention_mask, token_type_ids}: the exported
+file, more files for the checker only, a folder albert-trainer saved with the same weights, and
+one batch (B x T int lists).
+stdout: {checker: "ok" or the checker's message for each file, hf: logits (flat), onnxruntime: logits (flat)}
 """
 
 import json
@@ -17,11 +18,12 @@ import transformers
 
 def main():
     request = json.load(sys.stdin)
-    try:
-        onnx.checker.check_model(onnx.load(request["onnx"]), full_check=True)
-        checker = "ok"
-    except Exception as error:  # the checker's own words, for the test's message
-        checker = str(error)
+    checker = "ok"
+    for file in [request["onnx"], *request.get("also_check", [])]:
+        try:
+            onnx.checker.check_model(onnx.load(file), full_check=True)
+        except Exception as error:  # the checker's own words, for the test's message
+            checker = f"{file}: {error}"
     inputs = {name: np.array(request[name], dtype=np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
     session = onnxruntime.InferenceSession(request["onnx"], providers=["CPUExecutionProvider"])
     (ort_logits,) = session.run(["logits"], inputs)

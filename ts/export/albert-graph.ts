@@ -13,9 +13,10 @@
 //
 // A weight is one initializer however many layers use it (ALBERT shares its layers), so the
 // file is the size of the weights. Linear weights are stored transposed, (in, out), for MatMul.
-// With `quantize`, every MatMul weight is int8 with one fp32 scale per output column
-// (symmetric, zero point 0) and a DequantizeLinear in front: weight-only int8 (transformers.js
-// 'q8' reads it as model_quantized.onnx).
+// With `quantize`, every MatMul weight is int8 with one fp32 scale per output column, multiplied
+// by activations quantized at run time (onnxruntime's dynamic quantization: DynamicQuantizeLinear,
+// MatMulInteger), and the word embeddings are int8 with one scale per row, dequantized after the
+// gather (transformers.js 'q8' reads the file as model_quantized.onnx).
 import type { AlbertConfig } from '../model/config';
 import { AttributeType, DataType, type AttributeProto, type ModelInput, type NodeProto, type TensorProto } from './onnx-proto';
 
@@ -73,30 +74,58 @@ class GraphBuilder {
     return this.tensor(name, DataType.FLOAT, shape, values);
   }
 
-  /** A Linear weight (out, in) as a MatMul operand (in, out), int8 behind a DequantizeLinear when quantizing. */
+  /** A Linear weight (out, in) as a MatMul operand (in, out): fp32, or int8 with one scale per output column. */
   matmulWeight(name: string): string {
     const key = `${name}_T`;
-    if (this.named.has(key) || this.named.has(`${key}_int8`)) return this.quantize ? `${key}_dequantized` : key;
+    if (this.named.has(key) || this.named.has(`${key}_int8`)) return key;
     const { values, shape: [out, inputs] } = this.weights.get(name);
     const transposed = new Float32Array(values.length); // (in, out)
     for (let o = 0; o < out; o++) for (let i = 0; i < inputs; i++) transposed[i * out + o] = values[o * inputs + i];
-    if (!this.quantize) return this.tensor(key, DataType.FLOAT, [inputs, out], transposed);
-    const scales = new Float32Array(out);
-    for (let o = 0; o < out; o++) {
-      let max = 0;
-      for (let i = 0; i < inputs; i++) max = Math.max(max, Math.abs(transposed[i * out + o]));
-      scales[o] = max > 0 ? max / 127 : 1;
-    }
-    const quantized = Int8Array.from(transposed, (v, index) => Math.max(-127, Math.min(127, Math.round(v / scales[index % out]))));
-    this.tensor(`${key}_int8`, DataType.INT8, [inputs, out], quantized);
-    this.tensor(`${key}_scale`, DataType.FLOAT, [out], scales);
-    this.tensor(`${key}_zero`, DataType.INT8, [out], new Int8Array(out));
-    this.nodes.push({ name: `${key}_dequantize`, op_type: 'DequantizeLinear', input: [`${key}_int8`, `${key}_scale`, `${key}_zero`], output: [`${key}_dequantized`], attribute: [attribute('axis', 1)] });
-    return `${key}_dequantized`;
+    if (this.quantize) this.int8(key, transposed, [inputs, out], 1);
+    else this.tensor(key, DataType.FLOAT, [inputs, out], transposed);
+    return key;
   }
 
+  /**
+   * word_embeddings[ids] (B, T, E). Quantized, the table (V, E) is int8 with one scale per row
+   * (most of a small model's bytes): the rows are gathered first and only they are dequantized,
+   * so a run never widens the whole table.
+   */
+  embed(name: string, ids: string): string {
+    if (!this.quantize) return this.op('Gather', [this.param(name), ids]);
+    const { values, shape } = this.weights.get(name);
+    this.int8(name, values, shape, 0);
+    const rows = this.op('Cast', [this.op('Gather', [`${name}_int8`, ids])], [attribute('to', DataType.FLOAT)]); // (B, T, E)
+    const scales = this.op('Unsqueeze', [this.op('Gather', [`${name}_scale`, ids]), this.ints('axes_last', [-1])]); // (B, T, 1)
+    return this.op('Mul', [rows, scales]);
+  }
+
+  /** `values` (2-D) as int8 with one fp32 scale per slice along `axis` (symmetric): `${key}_int8`, `${key}_scale`. */
+  private int8(key: string, values: Float32Array, [rows, cols]: number[], axis: 0 | 1): void {
+    const count = axis === 1 ? cols : rows;
+    const slice = (index: number) => (axis === 1 ? index % cols : Math.floor(index / cols));
+    const scales = new Float32Array(count);
+    values.forEach((v, index) => { scales[slice(index)] = Math.max(scales[slice(index)], Math.abs(v)); });
+    scales.forEach((max, i) => { scales[i] = max > 0 ? max / 127 : 1; });
+    const quantized = Int8Array.from(values, (v, index) => Math.max(-127, Math.min(127, Math.round(v / scales[slice(index)]))));
+    this.tensor(`${key}_int8`, DataType.INT8, [rows, cols], quantized);
+    this.tensor(`${key}_scale`, DataType.FLOAT, [count], scales);
+  }
+
+  /**
+   * x @ W + b. Quantized, as onnxruntime's dynamic quantization computes it: x is quantized per
+   * call (DynamicQuantizeLinear: uint8, a scale, a zero point), multiplied in integers by the
+   * int8 weight (MatMulInteger), and the int32 result scaled back by x's scale times the
+   * weight's column scales.
+   */
   linear(x: string, prefix: string): string {
-    return this.op('Add', [this.op('MatMul', [x, this.matmulWeight(`${prefix}.weight`)]), this.param(`${prefix}.bias`)]);
+    const weight = this.matmulWeight(`${prefix}.weight`);
+    if (!this.quantize) return this.op('Add', [this.op('MatMul', [x, weight]), this.param(`${prefix}.bias`)]);
+    const name = `DynamicQuantizeLinear_${this.count++}`;
+    const [xq, xScale, xZero] = [`${name}_q`, `${name}_scale`, `${name}_zero`];
+    this.nodes.push({ name, op_type: 'DynamicQuantizeLinear', input: [x], output: [xq, xScale, xZero], attribute: [] });
+    const product = this.op('Cast', [this.op('MatMulInteger', [xq, `${weight}_int8`, xZero])], [attribute('to', DataType.FLOAT)]);
+    return this.op('Add', [this.op('Mul', [product, this.op('Mul', [xScale, `${weight}_scale`])]), this.param(`${prefix}.bias`)]);
   }
 
   layerNorm(x: string, prefix: string, eps: number): string {
@@ -136,7 +165,7 @@ export function albertGraph(config: AlbertConfig, weights: GraphWeights, options
   // Embeddings: positions 0..T-1 from the input's own length.
   const seqLen = g.op('Gather', [g.op('Shape', ['input_ids']), g.tensor('index_1', DataType.INT64, [], BigInt64Array.of(1n))], [attribute('axis', 0)]);
   const positions = g.op('Range', [g.tensor('index_0', DataType.INT64, [], BigInt64Array.of(0n)), seqLen, g.tensor('step_1', DataType.INT64, [], BigInt64Array.of(1n))]);
-  const word = g.op('Gather', [g.param('albert.embeddings.word_embeddings.weight'), 'input_ids']);
+  const word = g.embed('albert.embeddings.word_embeddings.weight', 'input_ids');
   const position = g.op('Gather', [g.param('albert.embeddings.position_embeddings.weight'), positions]);
   const tokenType = g.op('Gather', [g.param('albert.embeddings.token_type_embeddings.weight'), 'token_type_ids']);
   const embedded = g.layerNorm(g.op('Add', [g.op('Add', [word, tokenType]), position]), 'albert.embeddings.LayerNorm', eps);
