@@ -3,7 +3,7 @@
 // inner layers, each activation), transformers.js's pipeline against `predict` on SUBJ
 // sentences, and in Python the onnx checker plus onnxruntime against HF transformers on the
 // same weights. Bad input leaves nothing behind.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertForSequenceClassification, AlbertTokenizer, predict } from '../../ts';
@@ -132,4 +132,35 @@ describe('bad input: one clear error, nothing half-written', () => {
     await expectError(() => exportOnnx(model, path.join(parent, 'out'), { tokenizer }), 'ERR_DISPOSED', /disposed/);
     expect(fs.readdirSync(parent)).toEqual(['a-file']);
   });
+});
+
+describe('albert-train export', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8' });
+
+  test('exports a trained folder; a base model (no trained classifier) and an existing --output are refused, exit 2, nothing written', async () => {
+    const work = tempDir('onnx-cli');
+    const trained = AlbertForSequenceClassification.fromConfig({ ...TINY, vocab_size: 30000, num_hidden_layers: 1 }, { seed: 2 });
+    await trained.savePretrained(path.join(work, 'trained'), { tokenizer });
+    trained.dispose();
+    const ok = cli(['export', '--model', path.join(work, 'trained'), '--output', path.join(work, 'out'), '--quantize']);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^exported .* \(onnx\/model\.onnx [\d.]+ MB, onnx\/model_quantized\.onnx [\d.]+ MB\) in [\d.]+ s\n$/);
+    const again = cli(['export', '--model', path.join(work, 'trained'), '--output', path.join(work, 'out')]);
+    expect([again.status, again.stderr]).toEqual([2, `albert-train: ERR_IO: ${path.join(work, 'out')}: exists; choose another --output or pass --overwrite-output-dir (API: overwrite: true)\n`]);
+    // A base checkpoint: the weights of the classifier it lacks would be random.
+    const base = path.join(work, 'base');
+    fs.mkdirSync(base);
+    fs.copyFileSync(path.join(path.join(work, 'trained'), 'config.json'), path.join(base, 'config.json'));
+    fs.copyFileSync(path.join(SHARED_DATA, 'albert-v2-tokenizer', 'tokenizer.json'), path.join(base, 'tokenizer.json'));
+    const safetensors = fs.readFileSync(path.join(work, 'trained', 'model.safetensors'));
+    const headerLength = Number(safetensors.readBigUInt64LE(0));
+    const header = JSON.parse(safetensors.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(header)).toContain('classifier.weight');
+    runReference('pretrained_reference.py', [], { drop_head: { source: path.join(work, 'trained', 'model.safetensors'), target: path.join(base, 'model.safetensors') } });
+    const refused = cli(['export', '--model', base, '--output', path.join(work, 'out-base')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/model\.safetensors: has no trained classification head \(missing .*classifier\.weight.*\): it holds a base model/);
+    expect(fs.existsSync(path.join(work, 'out-base'))).toBe(false);
+  }, 120000);
 });

@@ -22,6 +22,9 @@ stdin (JSON), one of:
       An AlbertForMaskedLM of the hub's own config.json (config_file), random init, saved to dir:
       what `albert/albert-large-v2` serves, less the pretraining; with bin, as torch.save's
       pytorch_model.bin only (as many older hub repos have it). stdout: {}
+  {"drop_head": {source, target}}
+      The safetensors file `source` less its pooler and classifier, written to `target`: a base
+      model's file, for the commands that need a trained head. stdout: {}
   {"check": [{name, source, ours}]}
       Loads `ours` (a folder albert-trainer saved) with HF's from_pretrained(output_loading_info=True),
       and compares its backbone with HF's own load of `source`, bit for bit.
@@ -164,6 +167,11 @@ def main():
     transformers.utils.logging.set_verbosity_error()
     if "make" in request:
         result = make(request["make"])
+    elif "drop_head" in request:
+        spec = request["drop_head"]
+        weights = {n: t for n, t in load_file(spec["source"]).items() if not n.startswith(("classifier.", "albert.pooler."))}
+        save_file(weights, spec["target"], metadata={"format": "pt"})
+        result = {}
     elif "hub_model" in request:
         spec = request["hub_model"]
         torch.manual_seed(spec["seed"])
