@@ -18,7 +18,11 @@ const { ROOT, BUILD_DIR, log, fail, main, since, run, requireBuildTools } = requ
 const { currentLocation } = require('./torch-paths');
 
 const ADDON = path.join(BUILD_DIR, 'Release', 'albert_native.node');
-const CACHE = path.join(BUILD_DIR, 'CMakeCache.txt');
+
+/** The addon a build in `buildDir` makes. */
+function addonIn(buildDir) {
+  return path.join(buildDir, 'Release', 'albert_native.node');
+}
 
 function cmakeJsBin() {
   try {
@@ -33,11 +37,11 @@ function jobs() {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-/** The cached value of a CMake variable, or undefined. */
-function cached(name) {
+/** The cached value of a CMake variable in `buildDir`'s cache, or undefined. */
+function cached(buildDir, name) {
   let text;
   try {
-    text = fs.readFileSync(CACHE, 'utf8');
+    text = fs.readFileSync(path.join(buildDir, 'CMakeCache.txt'), 'utf8');
   } catch {
     return undefined;
   }
@@ -50,26 +54,31 @@ function cached(name) {
  * another source folder is removed (just CMakeCache.txt): find_package(Torch) caches its
  * paths (Torch_DIR, Caffe2_DIR, TORCH_LIBRARY), so a new CMAKE_PREFIX_PATH alone won't move it.
  */
-function configureReason(torch) {
-  if (!fs.existsSync(CACHE)) return 'first build';
-  const home = cached('CMAKE_HOME_DIRECTORY');
+function configureReason(torch, buildDir) {
+  const cache = path.join(buildDir, 'CMakeCache.txt');
+  if (!fs.existsSync(cache)) return 'first build';
+  const home = cached(buildDir, 'CMAKE_HOME_DIRECTORY');
   let reason = null;
   if (home && path.resolve(home) !== ROOT) reason = `the cache is for ${home}`;
-  else if (cached('CMAKE_PREFIX_PATH') !== torch.cmakePrefix) reason = `libtorch is now ${torch.root}`;
-  if (reason) fs.rmSync(CACHE);
+  else if (cached(buildDir, 'CMAKE_PREFIX_PATH') !== torch.cmakePrefix) reason = `libtorch is now ${torch.root}`;
+  if (reason) fs.rmSync(cache);
   return reason;
 }
 
-/** Configures if needed, then builds; says whether anything was rebuilt. */
-function buildNative(torch = currentLocation()) {
+/**
+ * Configures if needed, then builds; says whether anything was rebuilt. `buildDir` is
+ * build/ (the addon everything loads) unless given (scripts/make-prebuild.js builds in its own).
+ */
+function buildNative(torch = currentLocation(), { buildDir = BUILD_DIR } = {}) {
   requireBuildTools();
   const start = Date.now();
-  const before = mtime(ADDON);
+  const addon = addonIn(buildDir);
+  const before = mtime(addon);
   const bin = cmakeJsBin();
-  const common = ['-d', ROOT, '-O', BUILD_DIR, '-l', 'warn', `--CDCMAKE_PREFIX_PATH=${torch.cmakePrefix}`];
-  const reason = configureReason(torch);
+  const common = ['-d', ROOT, '-O', buildDir, '-l', 'warn', `--CDCMAKE_PREFIX_PATH=${torch.cmakePrefix}`];
+  const reason = configureReason(torch, buildDir);
   // Keep the generator of an existing cache (plain cmake may have made it with Makefiles).
-  const generator = cached('CMAKE_GENERATOR');
+  const generator = cached(buildDir, 'CMAKE_GENERATOR');
   if (generator) common.push('-G', generator);
   if (reason) {
     log(`configuring the native build (${reason}) with libtorch ${torch.version} from ${torch.cmakePrefix}`);
@@ -77,10 +86,10 @@ function buildNative(torch = currentLocation()) {
   }
   log(`building the native addon (${jobs()} jobs) ...`);
   run(process.execPath, [bin, 'build', ...common, '-p', String(jobs())], { what: 'the native build (cmake-js)' });
-  if (!fs.existsSync(ADDON)) fail(`the native build finished but ${ADDON} is missing`);
-  const rebuilt = mtime(ADDON) !== before;
-  log(`native addon ${rebuilt ? 'built' : 'up to date'}: ${path.relative(ROOT, ADDON)} (${since(start)})`);
-  return { addon: ADDON, rebuilt };
+  if (!fs.existsSync(addon)) fail(`the native build finished but ${addon} is missing`);
+  const rebuilt = mtime(addon) !== before;
+  log(`native addon ${rebuilt ? 'built' : 'up to date'}: ${path.relative(ROOT, addon)} (${since(start)})`);
+  return { addon, rebuilt };
 }
 
 function mtime(file) {
@@ -93,4 +102,4 @@ function mtime(file) {
 
 if (require.main === module) main(() => buildNative());
 
-module.exports = { buildNative, ADDON };
+module.exports = { buildNative, cached, addonIn, ADDON };

@@ -1,5 +1,7 @@
-// `npm install` (and, with --skip-torch, `npm run build`): sets up everything in one command.
+// `npm install` (and, with --skip-torch, `npm run build`; and `albert-train setup`): sets up
+// everything in one command. Two layouts (scripts/util.js INSTALLED):
 //
+// A checkout of the repository (`npm install` in it):
 //   1. libtorch: $LIBTORCH (an unpacked libtorch zip), else $TORCH_PY (a python that has
 //      torch, e.g. a CUDA one), else the project's .venv with the pinned torch wheel
 //      (created with python3 -m venv; pip is skipped when the pinned torch is there).
@@ -9,26 +11,33 @@
 //   2. the native addon: cmake-js, incremental (scripts/build-native.js).
 //   3. the TypeScript: tsc -p tsconfig.json, incremental.
 //
+// An installed package (a dependency under node_modules; dist/ is shipped compiled):
+//   1. libtorch: $LIBTORCH, else $TORCH_PY, else the pinned torch in the per-user cache
+//      (scripts/torch-cache.js), shared by every project; recorded as above, and linked as
+//      build/torch.
+//   2. the addon: the prebuilt one (scripts/prebuilt.js) when it fits that libtorch: no
+//      compiler, no cmake; else built from source into build/Release as in a checkout.
+//      --from-source (or ALBERT_TRAINER_BUILD_FROM_SOURCE=1) always builds.
+//   Nothing here needs a devDependency, tsc or the test folders.
+//
 // Missing tools (python3, venv, pip, a C++ compiler, cmake) end in one message saying what
 // to install, and exit 1.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const { ROOT, log, fail, main, since, capture, missingBuildTools, missingToolsMessage } = require('./util');
+const { ROOT, BUILD_DIR, INSTALLED, log, fail, main, since, capture, missingBuildTools, missingPython, missingToolsMessage } = require('./util');
 const torchPaths = require('./torch-paths');
-const { ensureVenv, pipInstall } = require('./python-env');
+const { ensureVenv } = require('./python-env');
 const { buildNative } = require('./build-native');
+const { TORCH_VERSION, TORCH_INDEX, installPinnedTorch, ensureCachedTorch, cacheDir } = require('./torch-cache');
+const { checkPrebuilt } = require('./prebuilt');
 
-const TORCH_VERSION = '2.13.0+cpu';
-// Public PyPI has no `+cpu` builds; this index has them. Used only when it can be reached.
-const TORCH_INDEX = process.env.ALBERT_TRAINER_TORCH_INDEX ?? 'https://download.pytorch.org/whl/cpu';
-
-/** Which libtorch this run will use: 'LIBTORCH', 'TORCH_PY' or 'venv'. */
+/** Which libtorch this run will use: 'LIBTORCH', 'TORCH_PY', 'cache' (installed package) or 'venv' (checkout). */
 function torchSource() {
   if (process.env.LIBTORCH) return 'LIBTORCH';
   if (process.env.TORCH_PY) return 'TORCH_PY';
-  return 'venv';
+  return INSTALLED ? 'cache' : 'venv';
 }
 
 /** Every missing tool in one message, before any slow step. */
@@ -55,14 +64,15 @@ function venvTorch() {
   return installed;
 }
 
-/** pip install torch==TORCH_VERSION into `python`'s environment. */
-function installPinnedTorch(python, what = `installing torch==${TORCH_VERSION} (~750 MB) into ${python}`) {
-  pipInstall(python, [`torch==${TORCH_VERSION}`], what, { extraIndexes: TORCH_INDEX ? [TORCH_INDEX] : [] });
-}
-
 function resolveTorch(source) {
   if (source === 'LIBTORCH') return torchPaths.fromLibtorch(process.env.LIBTORCH);
   if (source === 'TORCH_PY') return torchPaths.fromTorchPy(process.env.TORCH_PY);
+  if (source === 'cache') {
+    const python = ensureCachedTorch();
+    const found = torchPaths.fromPython(python, 'cache');
+    if (!found) fail(`${python} (the per-user torch cache) has no torch: delete ${cacheDir()} and run set-up again`);
+    return found;
+  }
   return venvTorch();
 }
 
@@ -101,10 +111,58 @@ function buildTypeScript() {
 
 function describe(torch) {
   const where = torch.python ? `${torch.python}` : torch.root;
-  return `libtorch ${torch.version}${torch.cuda ? ' (CUDA)' : ''} from ${torch.source === 'venv' ? '.venv' : torch.source} (${where})`;
+  const from = { venv: '.venv', cache: 'the per-user cache' }[torch.source] || torch.source;
+  return `libtorch ${torch.version}${torch.cuda ? ' (CUDA)' : ''} from ${from} (${where})`;
+}
+
+/**
+ * Set-up of an installed package: libtorch, then the prebuilt addon or a build from source.
+ * build/torch and build/torch-location.json are written only once the addon is ready, so a
+ * failed set-up leaves the package as unset-up as it found it (and the loader says so).
+ */
+function setupInstalled() {
+  const start = Date.now();
+  const source = torchSource();
+  if (source === 'cache' && !require('./torch-cache').readyPython(cacheDir())) {
+    const missing = missingPython('python3');
+    if (missing.length) fail(missingToolsMessage(missing));
+  }
+  const torch = resolveTorch(source);
+  log(`using ${describe(torch)}`);
+  const fromSource = process.argv.includes('--from-source') || process.env.ALBERT_TRAINER_BUILD_FROM_SOURCE === '1';
+  const prebuilt = fromSource
+    ? { usable: false, reason: 'asked to build from source (--from-source or ALBERT_TRAINER_BUILD_FROM_SOURCE=1)' }
+    : checkPrebuilt(torch);
+  if (prebuilt.usable) {
+    torchPaths.writeLocation(torch);
+    torchPaths.linkTorch(torch);
+    // A build from an earlier set-up would be loaded first (node-gyp-build prefers build/Release).
+    fs.rmSync(path.join(BUILD_DIR, 'Release'), { recursive: true, force: true });
+    log(`using the prebuilt addon ${path.relative(ROOT, prebuilt.addon)} (built against libtorch ${prebuilt.meta.torch.version}): nothing to compile`);
+  } else {
+    log(`building the addon from source: ${prebuilt.reason}`);
+    buildNative(torch);
+    torchPaths.writeLocation(torch);
+    torchPaths.linkTorch(torch);
+    pruneBuildTree();
+  }
+  log(`ready (${since(start)})`);
+}
+
+/**
+ * An installed package keeps only the addon of a build from source: the objects and the
+ * precompiled header (~440 MB) would stay in every project's node_modules. A later set-up
+ * builds from scratch again.
+ */
+function pruneBuildTree() {
+  const keep = new Set(['Release', path.basename(torchPaths.TORCH_LINK), path.basename(torchPaths.LOCATION_FILE)]);
+  for (const name of fs.readdirSync(BUILD_DIR)) {
+    if (!keep.has(name)) fs.rmSync(path.join(BUILD_DIR, name), { recursive: true, force: true });
+  }
 }
 
 function install() {
+  if (INSTALLED) return setupInstalled();
   const start = Date.now();
   const skipTorch = process.argv.includes('--skip-torch');
   const source = torchSource();

@@ -7,17 +7,23 @@
 //   node scripts/torch-paths.js cmake-prefix   what CMAKE_PREFIX_PATH needs
 //   node scripts/torch-paths.js json           the whole record
 //
-// `npm install` resolves libtorch once (the project .venv, $TORCH_PY or $LIBTORCH) and
+// `npm install` resolves libtorch once ($LIBTORCH, $TORCH_PY, else the project .venv in a
+// checkout or the per-user cache in an installed package: scripts/torch-cache.js) and
 // records it in build/torch-location.json; everything after reads that record. Without a
-// record the command resolves what is there now ($LIBTORCH, $TORCH_PY, .venv) without
-// installing anything. Paths are absolute, so the answer does not depend on the cwd.
+// record the command resolves what is there now without installing anything. Paths are
+// absolute, so the answer does not depend on the cwd.
+//
+// The install also points the link build/torch at the torch folder it chose: the prebuilt
+// addon finds libtorch through it (its run path is $ORIGIN/../../build/torch/lib, relative
+// to prebuilds/linux-x64/; see scripts/prebuilt.js).
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const { ROOT, BUILD_DIR, fail, capture, readJson, writeJson } = require('./util');
+const { ROOT, BUILD_DIR, INSTALLED, fail, capture, readJson, writeJson } = require('./util');
 
 const LOCATION_FILE = path.join(BUILD_DIR, 'torch-location.json');
+const TORCH_LINK = path.join(BUILD_DIR, 'torch');
 const VENV_DIR = path.join(ROOT, '.venv');
 const LIBRARIES = ['torch', 'torch_cpu', 'c10'];
 
@@ -108,10 +114,17 @@ function fromTorchPy(python) {
   return record;
 }
 
-/** The environment's choice, without installing: $LIBTORCH, $TORCH_PY, else the .venv (or null). */
+/**
+ * The environment's choice, without installing: $LIBTORCH, $TORCH_PY, else the .venv (a
+ * checkout) or the per-user cache (an installed package), or null.
+ */
 function resolveExisting() {
   if (process.env.LIBTORCH) return fromLibtorch(process.env.LIBTORCH);
   if (process.env.TORCH_PY) return fromTorchPy(process.env.TORCH_PY);
+  if (INSTALLED) {
+    const cached = require('./torch-cache').readyPython(require('./torch-cache').cacheDir());
+    return cached ? fromPython(cached, 'cache') : null;
+  }
   if (fs.existsSync(venvPython())) return fromPython(venvPython(), 'venv');
   return null;
 }
@@ -125,12 +138,23 @@ function writeLocation(record) {
   writeJson(LOCATION_FILE, { ...record, recordedAt: new Date().toISOString() });
 }
 
+/** Points build/torch at the record's torch folder (replaced atomically: a new link, then a rename). */
+function linkTorch(record) {
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  const temp = `${TORCH_LINK}.${process.pid}.tmp`;
+  fs.rmSync(temp, { force: true });
+  fs.symlinkSync(record.root, temp, 'dir');
+  fs.renameSync(temp, TORCH_LINK);
+}
+
 /** The recorded libtorch, else what is there now; fails with what to do when there is none. */
 function currentLocation() {
   const record = readLocation() || resolveExisting();
   if (!record) {
     fail(
-      'no libtorch found: run `npm install` first (it installs torch into .venv), or set ' +
+      (INSTALLED
+        ? 'no libtorch found: run `npx albert-train setup` (it installs torch into the per-user cache), or set '
+        : 'no libtorch found: run `npm install` first (it installs torch into .venv), or set ') +
         'TORCH_PY=/path/to/python (a python with torch) or LIBTORCH=/path/to/libtorch',
     );
   }
@@ -166,6 +190,7 @@ if (require.main === module) {
 
 module.exports = {
   LOCATION_FILE,
+  TORCH_LINK,
   VENV_DIR,
   venvPython,
   fromPython,
@@ -174,6 +199,7 @@ module.exports = {
   resolveExisting,
   readLocation,
   writeLocation,
+  linkTorch,
   currentLocation,
   linkFlags,
 };

@@ -12,6 +12,15 @@ const ROOT = path.resolve(__dirname, '..');
 const BUILD_DIR = path.join(ROOT, 'build');
 const PREFIX = 'albert-trainer:';
 
+/**
+ * True when this copy of albert-trainer is a dependency installed by a package manager (it
+ * sits under a node_modules folder: npm, pnpm's .pnpm store, a global install), false in a
+ * checkout of the repository. A checkout keeps its libtorch in the project .venv and compiles
+ * the TypeScript; an installed package ships dist/, takes libtorch from the per-user cache
+ * (scripts/torch-cache.js) and uses the prebuilt addon when it fits (scripts/prebuilt.js).
+ */
+const INSTALLED = ROOT.split(path.sep).includes('node_modules');
+
 /** An expected failure: printed as its message alone, then exit 1. */
 class UserError extends Error {}
 
@@ -36,6 +45,11 @@ function main(fn) {
       }
       process.exitCode = 1;
     });
+}
+
+/** Blocks this thread for `ms` milliseconds (the build scripts are synchronous). */
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** "12.3 s" since `start` (a Date.now() value). */
@@ -162,11 +176,13 @@ function requireBuildTools(options) {
 module.exports = {
   ROOT,
   BUILD_DIR,
+  INSTALLED,
   UserError,
   log,
   fail,
   main,
   since,
+  sleepSync,
   which,
   run,
   capture,
