@@ -3,16 +3,20 @@
 // trained model on a labelled file: ts/cli/eval-command.ts), `predict` (classify texts, JSONL
 // out: ts/cli/predict-command.ts), `export` (ONNX for transformers.js and onnxruntime:
 // ts/cli/export-command.ts), `bench` (the benchmark suite against HF transformers:
-// ts/cli/bench-command.ts runs benchmarks/suite.ts) and `info`. Every error goes through the one
-// .fail handler: `albert-train: CODE: message`, exit 2.
+// ts/cli/bench-command.ts runs benchmarks/suite.ts), `info` (which addon and libtorch) and `setup`
+// (what the install script does, when it did not run: ts/cli/setup-command.ts). Every error goes
+// through the one .fail handler: `albert-train: CODE: message`, exit 2.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchOptions, runBench } from './cli/bench-command';
 import { evalOptions, runEval } from './cli/eval-command';
 import { exportOptions, runExport } from './cli/export-command';
 import { predictOptions, runPredict } from './cli/predict-command';
+import { runSetup, setupOptions } from './cli/setup-command';
 import { runTrain, trainOptions } from './cli/train-command';
 import { info } from './info';
+
+const ADDON_KINDS = { prebuilt: 'prebuilt', source: 'built from source', ALBERT_TRAINER_ADDON: 'from ALBERT_TRAINER_ADDON' } as const;
 
 function printInfo(json: boolean): void {
   const facts = info();
@@ -22,7 +26,8 @@ function printInfo(json: boolean): void {
   }
   const rows: Array<[string, string]> = [
     ['albert-trainer', facts.version],
-    ['libtorch', facts.torchVersion],
+    ['libtorch', `${facts.torchVersion}${facts.libtorchDir ? ` (${facts.libtorchDir})` : ''}`],
+    ['addon', `${ADDON_KINDS[facts.addon]} (${facts.addonFile})`],
     ['node', facts.nodeVersion],
     ['@huggingface/tokenizers', facts.tokenizersVersion],
     ['built with CUDA', facts.builtWithCuda ? 'yes' : 'no'],
@@ -44,7 +49,9 @@ void yargs(hideBin(process.argv))
   .command('bench', 'time a training step (and an epoch) against HF transformers eager and torch.compile; writes benchmarks/results/', benchOptions, runBench)
   .command('info', 'versions, device, threads and AMP support of this installation', (y) =>
     y.option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),
-  (argv) => printInfo(argv.json))
+  // async: an error (the addon not set up, say) then reaches .fail like every command's.
+  async (argv) => printInfo(argv.json))
+  .command('setup', 'set up the native addon (libtorch, then the prebuilt addon or a build from source): what the install script does, when it did not run', setupOptions, runSetup)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .fail((message, error) => {

@@ -2,7 +2,7 @@
 import { invalidArgument } from './errors';
 import * as fs from 'fs';
 import * as path from 'path';
-import { native, packageRoot } from './native';
+import { addonSource, native, packageRoot, type AddonSource } from './native';
 
 export interface Info {
   version: string;
@@ -16,6 +16,11 @@ export interface Info {
   /** glibc keeps freed blocks up to 32 MB mapped (no page faults per step); ALBERT_TRAINER_MALLOC_TUNING=0 turns it off. */
   mallocTuned: boolean;
   bf16Supported: boolean;
+  /** Which addon runs: the prebuilt one the package ships, one built from source, or $ALBERT_TRAINER_ADDON's. */
+  addon: AddonSource['kind'];
+  addonFile: string;
+  /** The torch folder set-up found (per-user cache, .venv, TORCH_PY or LIBTORCH), from build/torch-location.json; null when unrecorded. */
+  libtorchDir: string | null;
 }
 
 /** Whether this CPU runs bf16 matrix work natively (AVX512-BF16 or AMX), read from /proc/cpuinfo. */
@@ -41,10 +46,31 @@ function dependencyVersion(name: string): string {
   return 'unknown';
 }
 
+/** The libtorch folder `npm install` / `albert-train setup` recorded, or null. */
+function recordedLibtorch(root: string): string | null {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(root, 'build', 'torch-location.json'), 'utf8')) as { root?: unknown };
+    return typeof record.root === 'string' ? record.root : null;
+  } catch {
+    return null;
+  }
+}
+
 export function info(): Info {
-  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const root = packageRoot();
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
   const facts = native().info();
-  return { version: pkg.version, nodeVersion: process.versions.node, tokenizersVersion: dependencyVersion('@huggingface/tokenizers'), ...facts, bf16Supported: facts.cudaAvailable || cpuHasBf16() };
+  const addon = addonSource();
+  return {
+    version: pkg.version,
+    nodeVersion: process.versions.node,
+    tokenizersVersion: dependencyVersion('@huggingface/tokenizers'),
+    ...facts,
+    bf16Supported: facts.cudaAvailable || cpuHasBf16(),
+    addon: addon.kind,
+    addonFile: addon.file,
+    libtorchDir: recordedLibtorch(root),
+  };
 }
 
 /** Sets libtorch's intra-op thread count for this process. */

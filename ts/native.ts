@@ -1,5 +1,12 @@
-// The one door to the compiled addon: loads build/Release/albert_native.node and declares,
-// with types, everything it exports. Nothing else in ts/ requires the binary.
+// The one door to the compiled addon: finds and loads it, and declares, with types,
+// everything it exports. Nothing else in ts/ requires the binary.
+//
+// Which file: $ALBERT_TRAINER_ADDON when set; else what node-gyp-build resolves in the
+// package folder: build/Release/albert_native.node (built from source) first, else the
+// prebuilt prebuilds/linux-x64/albert_native.napi.glibc.node, which finds libtorch through
+// the build/torch link that set-up makes (scripts/install.js, scripts/prebuilt.js). When
+// set-up never ran (pnpm, `npm install --ignore-scripts`) the first use says so and names
+// the one command that does it, instead of failing in dlopen.
 //
 // Native calls that do real work return promises (they run on a libuv worker thread);
 // a rejection is an Error with a `code` (see ts/errors.ts) whose stack is the JS caller's.
@@ -227,24 +234,79 @@ export function packageRoot(): string {
 
 let binding: NativeBinding | undefined;
 
+/** Where the addon comes from: a prebuilt one shipped in the package, one built from source, or $ALBERT_TRAINER_ADDON. */
+export interface AddonSource {
+  kind: 'prebuilt' | 'source' | 'ALBERT_TRAINER_ADDON';
+  file: string;
+}
+
+/** True when this copy is a dependency installed under node_modules (not a checkout of the repository). */
+function installedAsDependency(root: string): boolean {
+  return root.split(path.sep).includes('node_modules');
+}
+
+/** The one command that sets the addon up, for messages. */
+function setupCommand(root: string): string {
+  return installedAsDependency(root) ? '`npx albert-train setup` (in your project\'s folder)' : '`npm install` in the albert-trainer folder';
+}
+
+function notSetUp(root: string, detail: string): AlbertTrainerError {
+  return new AlbertTrainerError(
+    'ERR_ADDON_LOAD',
+    `albert-trainer's native addon is not set up: ${detail}.\n` +
+      (installedAsDependency(root)
+        ? '  Package managers that skip install scripts (pnpm by default, `npm install --ignore-scripts`) leave it so.\n'
+        : '') +
+      `  Set it up with ${setupCommand(root)}: it installs libtorch (torch 2.13.0+cpu, once per machine) ` +
+      'and uses the prebuilt addon, or builds one from source.',
+  );
+}
+
+/** Which addon file native() loads; an ERR_ADDON_LOAD naming the set-up command when there is none. Loads nothing. */
+export function addonSource(): AddonSource {
+  const fromEnv = process.env.ALBERT_TRAINER_ADDON;
+  if (fromEnv) return { kind: 'ALBERT_TRAINER_ADDON', file: fromEnv };
+  const root = packageRoot();
+  let file: string;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    file = (require('node-gyp-build') as { path(dir: string): string }).path(root);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw notSetUp(root, `no addon was built here and no prebuilt one fits (${reason})`);
+  }
+  const kind = path.relative(root, file).split(path.sep)[0] === 'prebuilds' ? 'prebuilt' : 'source';
+  if (kind === 'prebuilt' && !fs.existsSync(path.join(root, 'build', 'torch', 'lib'))) {
+    const link = path.join(root, 'build', 'torch');
+    let target: string | null = null;
+    try {
+      target = fs.readlinkSync(link);
+    } catch {
+      // no link: set-up never ran
+    }
+    throw notSetUp(root, target === null ? 'libtorch was never installed for it' : `the libtorch it was set up with is gone (${link} -> ${target})`);
+  }
+  return { kind, file };
+}
+
 /** Loads the addon once; a failed load says what to do about it. */
 export function native(): NativeBinding {
   if (binding) return binding;
-  const file = process.env.ALBERT_TRAINER_ADDON ?? path.join(packageRoot(), 'build', 'Release', 'albert_native.node');
+  const { file } = addonSource();
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     binding = require(file) as NativeBinding;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    const error = new Error(
+    const root = packageRoot();
+    throw new AlbertTrainerError(
+      'ERR_ADDON_LOAD',
       `albert-trainer could not load its native addon (${file}).\n` +
         `  ${reason}\n` +
         'Possible solutions:\n' +
-        '- Build it: run `npm install` (or `npm run build`) in the albert-trainer folder.\n' +
-        '- If libtorch moved or was removed since the build, rebuild: `npm run build:native`.\n' +
-        '- To use an existing libtorch: `TORCH_PY=/path/to/python npm install` or `LIBTORCH=/path/to/libtorch npm install`.',
+        `- Set it up again: ${setupCommand(root)}; if libtorch moved or was removed since, this finds or installs it anew.\n` +
+        '- To use an existing libtorch: set TORCH_PY=/path/to/python or LIBTORCH=/path/to/libtorch for that command.',
     );
-    throw new AlbertTrainerError('ERR_ADDON_LOAD', error.message);
   }
   return binding;
 }
