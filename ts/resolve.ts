@@ -35,6 +35,8 @@ export interface ResolvedModel {
 
 export interface ResolvedDataset {
   name: string;
+  /** The folder the split files are in (a local folder, or the hub snapshot). */
+  dir: string;
   /** The config chosen (`default` where the repo has one unnamed config) and every config there is. */
   config: string;
   configs: string[];
@@ -130,14 +132,14 @@ export async function resolveDataset(name: string, needs: 'train' | 'eval' = 'tr
   for (const dir of candidates) {
     if (!isDirectory(dir)) continue;
     const layout = prefixed(() => folderLayout(dir, config, dir));
-    return needTrain({ name: isSubj ? 'SetFit/subj' : path.basename(path.resolve(dir)), ...withSplits(dir, layout) }, dir);
+    return needTrain({ name: isSubj ? 'SetFit/subj' : path.basename(path.resolve(dir)), dir, ...withSplits(dir, layout) }, dir);
   }
   const looked = candidates.map((c) => path.resolve(c));
   const hubName = name === 'subj' || name.startsWith('subj@') ? `SetFit/${name}` : name;
   const snapshot = await fromHub('--dataset', name, hubName, 'dataset', config);
   if (snapshot?.dir === undefined) throw notFound('--dataset', name, [...looked, ...(snapshot?.looked ?? [])]);
   const { dir, layout, commit, revision } = snapshot as Extract<DatasetSnapshot, { layout: DataLayout }>;
-  return needTrain({ name: repoId(hubName), ...withSplits(dir, layout), commit, revision }, dir);
+  return needTrain({ name: repoId(hubName), dir, ...withSplits(dir, layout), commit, revision }, dir);
 }
 
 /** Errors of a local folder's layout, prefixed as the hub's are. */

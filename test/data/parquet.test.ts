@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { holdOut, planData } from '../../ts/data/plan';
 import { pickColumns, readSplit } from '../../ts/data/read-split';
-import { resolveLayout, splitOfName } from '../../ts/data/splits';
+import { cardClassNames, resolveLayout, splitOfName } from '../../ts/data/splits';
 import { resolveDataset } from '../../ts/resolve';
 import { SHARED_DATA, runReference } from '../helpers/python';
 
@@ -145,6 +145,26 @@ describe('layout and columns (pure)', () => {
   test('a README configs: pattern matches only listed names', () => {
     const readme = '---\nconfigs:\n- config_name: main\n  default: true\n  data_files:\n  - split: train\n    path: "**/*.parquet"\n---\n';
     expect(resolveLayout(['a/x.parquet', 'b/c/y.parquet', 'z.txt'], { where: 'r', readme }).splits).toEqual({ train: ['a/x.parquet', 'b/c/y.parquet'] });
+  });
+  test('class names from a card\'s dataset_info (per config) or a dataset_info.json', () => {
+    const readme = ['---', 'dataset_info:', '- config_name: sst2', '  features:', '  - name: sentence', '    dtype: string', '  - name: label', '    dtype:',
+      '      class_label:', '        names:', "          '0': negative", "          '1': positive", '- config_name: cola', '  features:', '  - name: label',
+      '    dtype:', '      class_label:', '        names:', "          '0': unacceptable", "          '1': acceptable", '---', ''].join('\n');
+    expect(cardClassNames({ readme }, 'sst2', 'label')).toEqual(['negative', 'positive']);
+    expect(cardClassNames({ readme }, 'cola', 'label')).toEqual(['unacceptable', 'acceptable']);
+    expect(cardClassNames({ readme }, 'sst2', 'sentence')).toBeUndefined();
+    const datasetInfo = JSON.stringify({ features: { label: { names: ['neg', 'pos'], _type: 'ClassLabel' } } });
+    expect(cardClassNames({ datasetInfo }, 'default', 'label')).toEqual(['neg', 'pos']);
+  });
+  test('jsonl with integer labels takes its class names from the folder\'s README.md dataset_info', async () => {
+    const dir = path.join(work, 'named-jsonl');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"text":"a","label":0}\n{"text":"b","label":1}\n{"text":"c","label":1}\n');
+    fs.writeFileSync(path.join(dir, 'validation.jsonl'), '{"text":"d","label":0}\n');
+    fs.writeFileSync(path.join(dir, 'README.md'), "---\ndataset_info:\n  features:\n  - name: label\n    dtype:\n      class_label:\n        names:\n          '0': sad\n          '1': happy\n---\n");
+    const plan = await planData({ dataset: dir, validationSplitPercentage: 10, seed: 1, evaluates: true });
+    expect(plan.train.labelNames).toEqual(['sad', 'happy']);
+    expect(plan.notes).toContain('class names from the dataset card: "sad", "happy"');
   });
   test('run_glue.py column choices', () => {
     const cols = (...names: string[]) => names.map((name) => ({ name, kind: name === 'label' || name === 'idx' ? 'integer' as const : 'string' as const }));

@@ -93,6 +93,11 @@ test('train --dataset org/glue --dataset-config-name mrpc: that config\'s parque
   expect(config.id2label).toEqual({ 0: 'not_equivalent', 1: 'equivalent' });
   expect(fs.existsSync(path.join(out, 'test_results.json'))).toBe(false);
   expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('on the org/glue (mrpc) dataset');
+  // eval reads the same config's validation split (the pair columns picked as train picked them), from the cache.
+  const evaluated = await cli(['eval', '--model', out, '--dataset', 'org/glue', '--dataset-config-name', 'mrpc', '--amp', 'off', '--log-format', 'jsonl'], { ...hubEnv(), HF_HUB_OFFLINE: '1' });
+  expect(evaluated.stderr).not.toMatch(/ERR_/);
+  expect(evaluated.status).toBe(0);
+  expect((JSON.parse(evaluated.stdout.trim().split('\n').pop() as string) as { eval_samples: number; eval_labels: string[] })).toMatchObject({ eval_samples: 30, eval_labels: ['not_equivalent', 'equivalent'] });
 });
 
 test('a missing config lists the configs there are; no config named where there are several', async () => {
@@ -110,7 +115,7 @@ test('a repo with only a loading script is read from refs/convert/parquet, then 
   try {
     const snapshot = path.join(work, 'cache-scripted', 'datasets--org--scripted', 'snapshots', CONVERTED);
     const resolved = await resolveDataset('org/scripted');
-    expect(resolved).toEqual({ name: 'org/scripted', config: 'default', configs: ['default'], commit: CONVERTED, revision: 'refs/convert/parquet',
+    expect(resolved).toEqual({ name: 'org/scripted', dir: snapshot, config: 'default', configs: ['default'], commit: CONVERTED, revision: 'refs/convert/parquet',
       splits: { train: [path.join(snapshot, 'default', 'train', '0000.parquet')], test: [path.join(snapshot, 'default', 'test', '0000.parquet')] } });
     process.env.HF_HUB_OFFLINE = '1';
     expect(await resolveDataset('org/scripted')).toEqual(resolved);

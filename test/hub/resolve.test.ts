@@ -242,7 +242,7 @@ describe('resolveDataset', () => {
     const resolved = await resolveDataset('org/data');
     const snapshot = path.join(cache, 'datasets--org--data', 'snapshots', MAIN);
     expect(resolved).toEqual({ splits: { train: [path.join(snapshot, 'train.jsonl')], test: [path.join(snapshot, 'test.jsonl')] }, config: 'default', configs: ['default'],
-      name: 'org/data', commit: MAIN, revision: 'main' });
+      name: 'org/data', dir: snapshot, commit: MAIN, revision: 'main' });
     expect(fs.readFileSync(resolved.splits.train[0], 'utf8')).toBe('{"text":"a","label":0}\n');
     expect(hub.requests.map((r) => r.url)).toEqual(['/api/datasets/org/data/revision/main', `/datasets/org/data/resolve/${MAIN}/README.md`,
       `/datasets/org/data/resolve/${MAIN}/test.jsonl`, `/datasets/org/data/resolve/${MAIN}/train.jsonl`]);
@@ -263,7 +263,7 @@ describe('resolveDataset', () => {
     fs.mkdirSync(subj, { recursive: true });
     fs.writeFileSync(path.join(subj, 'train.jsonl'), '');
     fs.writeFileSync(path.join(subj, 'test.jsonl'), '');
-    expect(await resolveDataset('subj')).toEqual({ splits: { train: [path.join(subj, 'train.jsonl')], test: [path.join(subj, 'test.jsonl')] }, config: 'default', configs: ['default'], name: 'SetFit/subj' });
+    expect(await resolveDataset('subj')).toEqual({ splits: { train: [path.join(subj, 'train.jsonl')], test: [path.join(subj, 'test.jsonl')] }, config: 'default', configs: ['default'], name: 'SetFit/subj', dir: subj });
     expect(hub.requests).toEqual([]);
   });
 

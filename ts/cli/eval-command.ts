@@ -98,8 +98,10 @@ export async function runEval(flags: EvalFlags): Promise<void> {
   const names = labelNames(config);
   let data;
   try {
+    // --text-column's default ('text') is picked first anyway where there is such a column; elsewhere the columns are picked as train picks them.
+    const textColumn = flags['text-column'] === 'text' && flags['text-pair-column'] === undefined ? undefined : flags['text-column'];
     data = await readSplit(evalFiles, {
-      textColumn: flags['text-column'], labelColumn: flags['label-column'],
+      textColumn, labelColumn: flags['label-column'],
       ...(flags['text-pair-column'] !== undefined ? { textPairColumn: flags['text-pair-column'] } : {}),
       label2id: config.label2id, numLabels: config.num_labels,
     });

@@ -7,13 +7,14 @@
 //               `do_predict`), never used to choose a model unless --eval-split test says so.
 // Every data flag applies to every format (parquet, jsonl, csv, tsv) and to folders, hub repos
 // and --train-file alike.
+import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
 import { type ResolvedDataset, resolveDataset } from '../resolve';
 import type { DatasetRow } from './dataset';
 import { quotedList } from './label-reader';
 import { type SplitData, readSplit } from './read-split';
-import { validationSplit } from './splits';
+import { cardClassNames, validationSplit } from './splits';
 
 /** The default share of train held out when a dataset has no validation split (see README "Datasets"). */
 export const DEFAULT_VALIDATION_SPLIT_PERCENTAGE = 10;
@@ -105,6 +106,16 @@ export async function planData(input: DataPlanInput): Promise<DataPlan> {
   const notes: string[] = [];
   const train = await readSplit(trainFiles, columns);
   notes.push(`columns: ${train.columnsNote}`);
+  if (resolved && !train.labelNames) {
+    // Integer labels in jsonl/csv: the class names a README.md dataset_info or a dataset_info.json gives, as datasets reads its features.
+    const text = (file: string) => (fs.existsSync(path.join(resolved.dir, file)) ? fs.readFileSync(path.join(resolved.dir, file), 'utf8') : undefined);
+    const names = cardClassNames({ readme: text('README.md'), datasetInfo: text('dataset_info.json') }, resolved.config, train.columns.labelColumn);
+    if (names && names.length >= train.numLabels) {
+      train.labelNames = names;
+      train.numLabels = names.length;
+      notes.push(`class names from the dataset card: ${quotedList(names)}`);
+    }
+  }
   const labels = { ...(train.labelNames ? { label2id: Object.fromEntries(train.labelNames.map((n, i) => [n, i])) } : {}), numLabels: train.numLabels };
   const read = async (files: string[]) => readSplit(files, { ...train.columns, ...labels, allowUnlabelled: true });
   const shown = (files: string[]) => files.length === 1 ? files[0] : `${files.length} shards`;

@@ -209,3 +209,51 @@ export function missingShards(files: readonly string[]): string | undefined {
 export function validationSplit(splits: Record<string, string[]>): string | undefined {
   return Object.keys(splits).find((name) => SPLIT_KEYWORDS.validation.includes(name.toLowerCase()));
 }
+
+/**
+ * Class names of `column` from a dataset card's YAML `dataset_info` (features: - name: label,
+ * dtype: class_label: names: {'0': neg, '1': pos}; a list of such per config_name) or from a
+ * dataset_info.json ({features: {label: {_type: ClassLabel, names}}}, or keyed by config), as
+ * `datasets` reads its features from either. Undefined where neither names them.
+ */
+export function cardClassNames(card: { readme?: string; datasetInfo?: string }, config: string, column: string): string[] | undefined {
+  const fromFeatureList = (info: unknown): string[] | undefined => {
+    const features = (info as { features?: unknown } | null)?.features;
+    if (Array.isArray(features)) {
+      const feature = features.find((f) => (f as { name?: unknown } | null)?.name === column) as { dtype?: { class_label?: { names?: unknown } } } | undefined;
+      const names = feature?.dtype?.class_label?.names;
+      if (names && typeof names === 'object') {
+        const entries = Array.isArray(names) ? names.map((n, i) => [String(i), n] as const) : Object.entries(names as Record<string, unknown>);
+        const out: string[] = [];
+        for (const [id, name] of entries) if (/^\d+$/.test(id) && typeof name === 'string') out[Number(id)] = name;
+        if (out.length > 0 && out.every((n) => typeof n === 'string')) return out;
+      }
+    } else if (features && typeof features === 'object') {
+      const feature = (features as Record<string, { _type?: unknown; names?: unknown } | null>)[column];
+      if (feature?._type === 'ClassLabel' && Array.isArray(feature.names) && feature.names.every((n) => typeof n === 'string')) return feature.names as string[];
+    }
+    return undefined;
+  };
+  if (card.readme !== undefined) {
+    const match = /^---\r?\n([\s\S]*?)\r?\n---\s*(\r?\n|$)/.exec(card.readme.replace(/^\uFEFF/, ''));
+    let info: unknown;
+    try {
+      info = match ? (parseYaml(match[1]) as { dataset_info?: unknown } | null)?.dataset_info : undefined;
+    } catch {
+      info = undefined; // a card that does not parse names nothing; the configs: reader reports it
+    }
+    const forConfig = Array.isArray(info) ? info.find((i) => (i as { config_name?: unknown } | null)?.config_name === config) ?? (info.length === 1 ? info[0] : undefined) : info;
+    const names = fromFeatureList(forConfig);
+    if (names) return names;
+  }
+  if (card.datasetInfo !== undefined) {
+    let info: unknown;
+    try {
+      info = JSON.parse(card.datasetInfo);
+    } catch {
+      return undefined;
+    }
+    return fromFeatureList(info) ?? fromFeatureList((info as Record<string, unknown> | null)?.[config]);
+  }
+  return undefined;
+}
