@@ -99,7 +99,8 @@ export function pickColumns(columns: ColumnInfo[], given: { textColumn?: string;
   if (given.textPairColumn !== undefined) {
     throw new AlbertTrainerError('ERR_ARGUMENT', '--text-pair-column needs --text-column: name the first text too');
   }
-  if (has('text')) return named({ textColumn: 'text', labelColumn }, 'the default');
+  // No columns seen (an empty or unreadable file): the default, and the reader says what is wrong with the file.
+  if (has('text') || columns.length === 0) return named({ textColumn: 'text', labelColumn }, 'the default');
   for (const [a, b] of PAIRS) {
     if (has(a) && has(b)) return named({ textColumn: a, textPairColumn: b, labelColumn }, "run_glue.py's pair columns");
   }
@@ -116,7 +117,14 @@ export function pickColumns(columns: ColumnInfo[], given: { textColumn?: string;
 export async function readSplit(files: string[], options: ReadSplitOptions = {}): Promise<SplitData> {
   if (files.length === 0) throw new AlbertTrainerError('ERR_ARGUMENT', 'readSplit: no files');
   const available = await peekColumns(files[0]);
-  const { columns, note } = pickColumns(available, options);
+  let picked: ReturnType<typeof pickColumns>;
+  try {
+    picked = pickColumns(available, options);
+  } catch (error) {
+    if (error instanceof AlbertTrainerError && error.code === 'ERR_INPUT') throw new AlbertTrainerError(error.code, `${files[0]}: ${error.message}`);
+    throw error;
+  }
+  const { columns, note } = picked;
   const columnOptions = { textColumn: columns.textColumn, labelColumn: columns.labelColumn, ...(columns.textPairColumn ? { textPairColumn: columns.textPairColumn } : {}) };
   if (files.some(isParquet)) {
     const data = await readParquetSplit(files, columns, options);
