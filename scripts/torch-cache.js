@@ -92,8 +92,15 @@ function tryLock(lock) {
   }
   const dead = holder && holder.host === os.hostname() && !alive(holder.pid);
   if (dead || age > LOCK_STALE_MS) {
-    log(`taking over the stale lock ${lock} (pid ${holder && holder.pid} ${dead ? 'is gone' : 'held it too long'})`);
-    fs.rmSync(lock, { force: true });
+    // Renamed away rather than deleted: of two installs that found it stale, one moves it.
+    const stale = `${lock}.stale-${process.pid}`;
+    try {
+      fs.renameSync(lock, stale);
+    } catch {
+      return { pid: null }; // the other one did: look again on the next poll
+    }
+    fs.rmSync(stale, { force: true });
+    log(`took over the stale lock ${lock} (pid ${holder && holder.pid} ${dead ? 'is gone' : 'held it too long'})`);
     return tryLock(lock);
   }
   return holder || { pid: null };
@@ -144,9 +151,21 @@ function ensureCachedTorch(version = TORCH_VERSION) {
   }
 }
 
+/** Removes what installs that died left beside `dir` (their temporary and discarded folders). */
+function removeLeftovers(dir) {
+  const prefix = path.basename(dir);
+  for (const name of fs.readdirSync(path.dirname(dir))) {
+    const match = /^\.(?:tmp|trash)-(\d+)/.exec(name.slice(prefix.length));
+    if (name.startsWith(prefix) && match && !alive(Number(match[1]))) {
+      fs.rmSync(path.join(path.dirname(dir), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** With the lock held: venv and pip in a temporary folder, then one rename into place. */
 function createCache(dir, version) {
   const start = Date.now();
+  removeLeftovers(dir);
   const temp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(temp, { recursive: true, force: true });
   try {
@@ -156,11 +175,13 @@ function createCache(dir, version) {
     });
     fs.writeFileSync(path.join(temp, READY_FILE), `${JSON.stringify({ torch: version, createdAt: new Date().toISOString() })}\n`);
     if (readyPython(dir)) {
-      // Another host (or a lock takeover race) finished first: theirs is as good as ours.
+      // Another host (or a race over a stale lock) finished first: theirs is as good as ours.
       fs.rmSync(temp, { recursive: true, force: true });
+      log(`torch ${version} was put into ${dir} by another install meanwhile: using that one`);
     } else {
       discard(dir); // there but not ready: a broken or foreign folder
       fs.renameSync(temp, dir);
+      log(`torch ${version} cached in ${dir} (${since(start)})`);
     }
   } catch (error) {
     fs.rmSync(temp, { recursive: true, force: true });
@@ -168,7 +189,6 @@ function createCache(dir, version) {
   }
   const python = readyPython(dir);
   if (!python) fail(`the per-user torch cache ${dir} was created but its python cannot import torch`);
-  log(`torch ${version} cached in ${dir} (${since(start)})`);
   return python;
 }
 
