@@ -188,7 +188,11 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation set: a validation split, --eval-file, --eval-split, or --validation-split-percentage above 0 (or --eval-strategy no)`);
   }
   if (!worker || worker.rank === 0) {
-    for (const line of [...plan.notes, `evaluation: ${evalData?.what ?? 'none'}`, ...(plan.test ? [`test: ${plan.test.what}`] : [])]) process.stderr.write(`albert-train: ${line}\n`);
+    if (flags['log-format'] === 'jsonl') {
+      process.stdout.write(`${JSON.stringify({ type: 'data', dataset: resolvedData.name, columns, evaluation: evalData?.what ?? null, evaluation_is_test: plan.evalIsTest, test: plan.test?.what ?? null, notes: plan.notes })}\n`);
+    } else {
+      for (const line of [...plan.notes, `evaluation: ${evalData?.what ?? 'none'}`, ...(plan.test ? [`test: ${plan.test.what}`] : [])]) process.stderr.write(`albert-train: ${line}\n`);
+    }
   }
   const resolved = await resolveModel(flags.model, flags.init);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
