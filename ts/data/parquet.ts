@@ -9,9 +9,32 @@
 // ClassLabel's names are the class names (what run_glue.py makes id2label from).
 import * as fs from 'fs';
 import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { AlbertTrainerError } from '../errors';
+
+type Hyparquet = typeof import('hyparquet') & { compressors: typeof import('hyparquet-compressors')['compressors'] };
+let loaded: Promise<Hyparquet> | undefined;
+
+/**
+ * hyparquet and its compressors, loaded on the first parquet file. Both are ES modules only:
+ * `require` loads them where Node can require an ES module (20.19+, 22.12+; and under jest,
+ * which compiles them), else a real dynamic import (Node 18-20.18) does.
+ */
+function hyparquet(): Promise<Hyparquet> {
+  const load = async (name: string): Promise<unknown> => {
+    try {
+      return require(name) as unknown;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
+      // TypeScript compiles import() to require() for CommonJS output; this stays a real import().
+      return (new Function('name', 'return import(name)') as (n: string) => Promise<unknown>)(name);
+    }
+  };
+  loaded ??= Promise.all([load('hyparquet'), load('hyparquet-compressors')]).then(([reader, codecs]) => ({
+    ...(reader as typeof import('hyparquet')),
+    compressors: (codecs as typeof import('hyparquet-compressors')).compressors,
+  }));
+  return loaded;
+}
 
 /** What a column holds, as the column picker and the reader's messages need it. */
 export type ColumnKind = 'string' | 'integer' | 'float' | 'boolean' | 'other';
@@ -88,6 +111,7 @@ export async function openParquet(file: string): Promise<ParquetFile> {
     throw new AlbertTrainerError('ERR_IO', `${file}: cannot read: ${(e as Error).message}`);
   }
   try {
+    const { parquetMetadataAsync, parquetReadObjects, compressors } = await hyparquet();
     const { size } = await handle.stat();
     const read = async (start: number, end = size): Promise<ArrayBuffer> => {
       const length = Math.max(0, Math.min(end, size) - start);
