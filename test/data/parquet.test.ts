@@ -2,6 +2,7 @@
 // (test/reference/datasets_fixtures.py), read by readSplit and compared, row for row and class
 // name for class name, with what datasets.load_dataset reads from the same files; the layout
 // (configs, shards, a README.md configs: block) and the errors for bad files.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,7 +10,7 @@ import { holdOut, planData } from '../../ts/data/plan';
 import { pickColumns, readSplit } from '../../ts/data/read-split';
 import { cardClassNames, resolveLayout, splitOfName } from '../../ts/data/splits';
 import { resolveDataset } from '../../ts/resolve';
-import { SHARED_DATA, runReference } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
 
 type Loaded = Record<string, Record<string, { rows: [string, string | null, number | string][]; names: string[] | null }>>;
 
@@ -65,6 +66,16 @@ test('dictionary-encoded strings over several row groups, bool labels', async ()
   expect(dict.rows.map((r) => [r.text, r.label])).toEqual(first.map((r) => [r.text, r.label]));
   const bools = await readSplit([fx('bad', 'bools.parquet')]);
   expect(bools.rows.map((r) => r.label)).toEqual([1, 0]);
+});
+
+// hyparquet is ES modules only: where Node cannot require() one, the built reader imports it.
+const canRefuseRequireEsm = process.allowedNodeEnvironmentFlags.has('--no-experimental-require-module');
+(canRefuseRequireEsm ? test : test.skip)('the built reader loads hyparquet where Node cannot require an ES module', () => {
+  const script = `require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'data', 'read-split.js'))}).readSplit([${JSON.stringify(fx('glue', 'mrpc', 'train-00000-of-00003.parquet'))}])` +
+    '.then((d) => console.log(d.rows.length, d.labelNames.join(",")))';
+  const run = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', script], { encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  expect(run.stdout.trim()).toBe('30 not_equivalent,equivalent');
 });
 
 describe('bad input: one clear message naming the file', () => {
