@@ -110,6 +110,20 @@ test('a missing config lists the configs there are; no config named where there 
   expect(unnamed.stderr).toContain('the dataset has 3 configs; pick one with --dataset-config-name: "cola", "mrpc", "sst2"');
 });
 
+test('README configs: patterns match only the checked listing\'s names: a pattern reaching out of the repo matches nothing and fetches nothing', async () => {
+  const EVIL = sha1('evil-card');
+  const card = '---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: "../../../**/*.parquet"\n---\n';
+  hub.repos['datasets/org/evil-card'] = { refs: { main: EVIL }, commits: { [EVIL]: { 'README.md': card, 'data/train.jsonl': '{"text":"a","label":0}\n' } } };
+  const restore = useHubEnvironment(hub.url, work, path.join(work, 'cache-evil'));
+  hub.requests.length = 0;
+  try {
+    await expect(resolveDataset('org/evil-card')).rejects.toThrow('--dataset org/evil-card: org/evil-card README.md config "default": split "train" ("../../../**/*.parquet") matches no data file in the repo');
+    expect(hub.requests.map((r) => r.url)).toEqual(['/api/datasets/org/evil-card/revision/main', `/datasets/org/evil-card/resolve/${EVIL}/README.md`]);
+  } finally {
+    restore();
+  }
+});
+
 test('a repo with only a loading script is read from refs/convert/parquet, then from the cache offline', async () => {
   const restore = useHubEnvironment(hub.url, work, path.join(work, 'cache-scripted'));
   try {
