@@ -11,6 +11,7 @@
 // - the consumers: a strict TypeScript one (CommonJS and ESM, `module: nodenext`, no
 //   skipLibCheck) and plain ESM and CommonJS ones, each training 5 steps through the API,
 //   and `npx albert-train info` saying the prebuilt addon runs, from the shared cache;
+// - TORCH_PY naming the checkout's own .venv python: set-up takes that torch, prebuilt addon;
 // - a libtorch the prebuilt addon was not built for (a stand-in LIBTORCH 2.12.0): set-up
 //   turns to a build from source (and here, without a compiler, says what is missing);
 // - pnpm (12.4.2, when it installs here): its default skips our install script; the message,
@@ -352,6 +353,27 @@ describe('npm', () => {
     expect(compilerCalls()).toBe('');
   }, 10 * MINUTE);
 
+  // The checkout's own torch (its .venv, as `npm install` recorded it), when it is the pinned one.
+  const checkoutTorch = (() => {
+    try {
+      const record = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'build', 'torch-location.json'), 'utf8')) as { python?: string; root: string; version: string; cuda: boolean };
+      return record.python && record.version === TORCH && !record.cuda ? record : null;
+    } catch {
+      return null;
+    }
+  })();
+  (checkoutTorch ? test : test.skip)('TORCH_PY: set-up takes that python\'s torch (the checkout\'s .venv here) and the prebuilt addon fits it', async () => {
+    const { python, root } = checkoutTorch as { python: string; root: string };
+    const dir = consumer('torch-py');
+    expectOk(await npm(dir, ['install', '--ignore-scripts', ...NPM_FLAGS, tarball]), 'npm install --ignore-scripts');
+    const setUp = expectOk(await npx(dir, ['albert-train', 'setup'], userEnv({ TORCH_PY: python })), 'TORCH_PY=... albert-train setup');
+    expect(setUp.output).toContain(`using libtorch ${TORCH} from TORCH_PY (${python})`);
+    expect(setUp.output).toContain('nothing to compile');
+    const json = JSON.parse(expectOk(await npx(dir, ['albert-train', 'info', '--json']), 'albert-train info --json').stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ addon: 'prebuilt', libtorchDir: root });
+    expect(compilerCalls()).toBe('');
+  }, 5 * MINUTE);
+
   test('a libtorch the prebuilt addon was not built for: set-up builds from source (here: says the build tools are missing)', async () => {
     const dir = consumer('other-torch');
     firstUseProbes(dir);
@@ -374,11 +396,12 @@ describe('npm', () => {
   const fromSource = process.env.ALBERT_TRAINER_E2E_FROM_SOURCE === '1' ? test : test.skip;
   fromSource('ALBERT_TRAINER_BUILD_FROM_SOURCE=1: the addon is built in the consumer, trains, and its build tree is pruned', async () => {
     const dir = consumer('from-source');
+    const cacheExisted = fs.existsSync(path.join(torchCache, `torch-${TORCH}`));
     const install = expectOk(
       await npm(dir, ['install', ...NPM_FLAGS, tarball], userEnv({ ALBERT_TRAINER_BUILD_FROM_SOURCE: '1' }, { compilers: true })),
       'npm install (from source)',
     );
-    timings.push(['npm install, built from source (torch cache already there)', install.seconds]);
+    timings.push([`npm install, built from source${cacheExisted ? ' (torch cache already there)' : ', creating the torch cache'}`, install.seconds]);
     writeConsumerSources(dir);
     expect(expectTrained(await run(process.execPath, ['train.cjs'], dir, userEnv()), 'train.cjs').addon).toBe('source');
     expect(fs.readdirSync(path.join(dir, 'node_modules', 'albert-trainer', 'build')).sort()).toEqual(['Release', 'torch', 'torch-location.json']);
