@@ -103,6 +103,7 @@ function makePrebuild() {
   fs.rmSync(path.dirname(addon), { recursive: true, force: true });
   fs.mkdirSync(path.dirname(addon), { recursive: true });
   fs.renameSync(staging, addon);
+  fs.rmSync(path.dirname(staging), { recursive: true, force: true });
   const compiler = capture(cached(path.dirname(path.dirname(built)), 'CMAKE_CXX_COMPILER') || 'c++', ['--version']).stdout.split('\n')[0];
   const record = {
     addon: path.basename(addon),
