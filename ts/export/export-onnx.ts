@@ -12,6 +12,7 @@ import type { AlbertForSequenceClassification } from '../model/albert';
 import { writeAlbertConfig } from '../model/config';
 import { albertGraph } from './albert-graph';
 import { encodeModel } from './onnx-proto';
+import { writeStagedFolder } from '../staged-folder';
 
 /**
  * ALBERT's special tokens and tokenizer class, as HF's AlbertTokenizerFast.save_pretrained writes
@@ -64,15 +65,7 @@ export async function exportOnnx(model: AlbertForSequenceClassification, dir: st
   if (existing && !existing.isDirectory()) throw new AlbertTrainerError('ERR_IO', `${dir}: exists and is not a directory`);
   const shapes = new Map(model.parameters().map((p) => [p.name, p.shape]));
   const weights = { get: (name: string) => ({ values: model.getParameter(name), shape: shapes.get(name) as number[] }) };
-  const parent = path.dirname(path.resolve(dir));
-  let staging: string;
-  try {
-    await fs.mkdir(parent, { recursive: true });
-    staging = await fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.tmp-`));
-  } catch (error) {
-    throw new AlbertTrainerError('ERR_IO', `${dir}: cannot create the output directory (${(error as Error).message})`);
-  }
-  try {
+  await writeStagedFolder(dir, async (staging) => {
     await fs.mkdir(path.join(staging, 'onnx'));
     const variants: Array<[string, boolean]> = [['model.onnx', false], ...(options.quantize ? [['model_quantized.onnx', true] as [string, boolean]] : [])];
     for (const [name, quantize] of variants) {
@@ -83,13 +76,7 @@ export async function exportOnnx(model: AlbertForSequenceClassification, dir: st
     await withLabelNames(staging, model);
     await options.tokenizer.save(staging);
     await completeTokenizerConfig(staging);
-    if (existing) await fs.rm(dir, { recursive: true, force: true });
-    await fs.rename(staging, dir);
-  } catch (error) {
-    await fs.rm(staging, { recursive: true, force: true });
-    if (error instanceof AlbertTrainerError) throw error;
-    throw new AlbertTrainerError('ERR_IO', `${dir}: cannot write the export: ${(error as Error).message}`);
-  }
+  }, { replace: existing !== undefined });
   const files: Record<string, number> = {};
   for (const name of ['config.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'tokenizer.json', 'tokenizer_config.json']) {
     const stat = await fs.stat(path.join(dir, name)).catch(() => undefined);

@@ -4,6 +4,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 import { callNative, callNativeSync, native, type NativeAmp, type NativeDevice, type NativeLoadingInfo, type NativeModel } from '../native';
+import { writeStagedFolder } from '../staged-folder';
 import { type Batch, validateBatch } from './batch';
 import {
   type AlbertConfig,
@@ -187,21 +188,7 @@ export class AlbertForSequenceClassification {
       await options?.tokenizer?.save(target);
     };
     if (existing) return write(dir);
-    const parent = path.dirname(path.resolve(dir));
-    let staging: string;
-    try {
-      await fs.mkdir(parent, { recursive: true });
-      staging = await fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.tmp-`));
-    } catch (error) {
-      throw new AlbertTrainerError('ERR_IO', `${dir}: cannot create the output directory (${(error as Error).message})`);
-    }
-    try {
-      await write(staging);
-      await fs.rename(staging, dir);
-    } catch (error) {
-      await fs.rm(staging, { recursive: true, force: true });
-      throw error;
-    }
+    return writeStagedFolder(dir, write);
   }
 
   /** Writes the weights alone (fp32 safetensors, HF names), atomically. */
