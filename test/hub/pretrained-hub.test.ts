@@ -101,6 +101,9 @@ test('train --model albert/albert-large-v2 (defaults): downloads the MaskedLM ch
   const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   expect(config.architectures).toEqual(['AlbertForSequenceClassification']);
   expect(config.hidden_size).toBe(1024);
+  // SUBJ's label_text names the classes, also when part of train is held out for evaluation (no validation split here).
+  expect(config.id2label).toEqual({ 0: 'objective', 1: 'subjective' });
+  expect(fs.existsSync(path.join(out, 'test_results.json'))).toBe(true);
   expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toMatch(/^base_model: albert\/albert-large-v2$/m);
   const predicted = await cli(['predict', '--model', out, '--text', 'a fine plot', '--device', 'cpu']);
   expect(predicted.stderr).not.toMatch(/ERR_/);

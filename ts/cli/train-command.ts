@@ -196,8 +196,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const resolved = await resolveModel(flags.model, flags.init);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
-  const names = trainData.labelNames ?? (columns.labelColumn === LABEL_TEXT_COLUMN || trainData.files.length !== 1 || trainData.format === 'parquet' ? undefined
-    : labelNamesFromTextColumn(trainData.files[0], trainData.rows, trainData.numLabels, columns));
+  const names = trainData.labelNames ?? (columns.labelColumn === LABEL_TEXT_COLUMN ? undefined : await labelNamesFromTextColumn(trainData.files, trainData.numLabels, columns));
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), names?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
   if (flags.init === 'pretrained') {
