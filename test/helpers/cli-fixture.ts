@@ -1,10 +1,11 @@
 // For tests that run the CLI as a user does: a tiny random-init model folder (the ALBERT v2
 // tokenizer; hidden 64, 2 layers, so a step takes milliseconds) and a slice of SUBJ, in a
 // fresh temporary folder.
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SHARED_DATA } from './python';
+import { REPO_ROOT, SHARED_DATA } from './python';
 
 export interface CliFixture {
   work: string;
@@ -32,4 +33,19 @@ export function makeCliFixture(prefix: string, lines: { train: number; test: num
   // once at the end into test_results.json.
   fs.writeFileSync(path.join(dataDir, 'validation.jsonl'), `${head('test.jsonl', lines.test)}\n`);
   return { work, modelDir, dataDir };
+}
+
+/**
+ * Runs `albert-train` (dist/cli.js) as a child process without blocking this one (a test that
+ * serves a hub in-process must not spawnSync), with the HF token, offline and cache variables of
+ * this process removed and `env` on top.
+ */
+export function runCliAsync(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+  const clean = { ...process.env };
+  for (const name of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HUGGINGFACE_HUB_CACHE']) delete clean[name];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...clean, ...env } }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
 }

@@ -1,14 +1,13 @@
 // `albert-train train --model org/tiny --dataset org/data` end to end against a fake hub on
 // 127.0.0.1: both are downloaded into HF_HUB_CACHE and the run ends with status 0. The CLI runs
 // as a child process while this process serves the hub, so the child is awaited, not spawnSync'd.
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
+import { runCliAsync } from '../helpers/cli-fixture';
+import { SHARED_DATA } from '../helpers/python';
 import { type FakeHub, sha1, startFakeHub } from './fake-hub';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const COMMIT = sha1('tiny');
 let work: string;
 let hub: FakeHub;
@@ -39,15 +38,7 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
-  const clean = { ...process.env };
-  for (const name of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HUGGINGFACE_HUB_CACHE']) delete clean[name];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = runCliAsync;
 
 test('train --model org/tiny --dataset org/data: downloaded into the cache, trained, status 0', async () => {
   const cache = path.join(work, 'cache');

@@ -3,16 +3,14 @@
 // --dataset org/glue --dataset-config-name mrpc, fetching that config's files only; a repo whose
 // main branch holds only a loading script, read from refs/convert/parquet; a missing config.
 // The parquet files are written by HF `datasets` (test/reference/datasets_fixtures.py).
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveDataset } from '../../ts/resolve';
-import { makeCliFixture } from '../helpers/cli-fixture';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { makeCliFixture, runCliAsync } from '../helpers/cli-fixture';
+import { SHARED_DATA, runReference } from '../helpers/python';
 import { type FakeHub, sha1, startFakeHub, useHubEnvironment } from './fake-hub';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const GLUE = sha1('glue');
 const SCRIPT = sha1('script');
 const CONVERTED = sha1('converted');
@@ -63,15 +61,7 @@ afterAll(async () => {
   fs.rmSync(path.dirname(modelDir), { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
-  const clean = { ...process.env };
-  for (const name of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HUGGINGFACE_HUB_CACHE']) delete clean[name];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = runCliAsync;
 
 const hubEnv = () => ({ HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(work, 'cache'), HF_HOME: path.join(work, 'hf-home'), ALBERT_TRAINER_DATA: path.join(work, 'no-data') });
 

@@ -3,14 +3,13 @@
 // the hub's albert/albert-large-v2 repo serves: its real file list and config.json
 // (../shared/data/albert-configs), and an AlbertForMaskedLM saved by HF transformers (random init:
 // no pretrained weights can be had here). A few steps on the CPU, then the output is used.
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { runCliAsync } from '../helpers/cli-fixture';
+import { SHARED_DATA, runReference } from '../helpers/python';
 import { type FakeHub, sha1, startFakeHub } from './fake-hub';
 
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const COMMIT = sha1('albert-large-v2');
 const NEVER_FETCHED = ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', 'rust_model.ot'];
 let work: string;
@@ -70,15 +69,8 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
-  const clean = { ...process.env };
-  for (const name of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE', 'HUGGINGFACE_HUB_CACHE', 'HF_HUB_CACHE', 'HF_HOME']) delete clean[name];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], {
-      encoding: 'utf8', maxBuffer: 1 << 26,
-      env: { ...clean, HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(work, 'cache'), HF_HOME: path.join(work, 'hf-home'), ...env },
-    }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
-  });
+function cli(args: string[], env: Record<string, string> = {}) {
+  return runCliAsync(args, { HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(work, 'cache'), HF_HOME: path.join(work, 'hf-home'), ...env });
 }
 
 test('train --model albert/albert-large-v2 (defaults): downloads the MaskedLM checkpoint, reports its load as HF does, fine-tunes', async () => {

@@ -1,7 +1,6 @@
 // `albert-train train`: HF TrainingArguments' flags in kebab case, the reference run's values as
 // defaults. Reads and checks everything (model, tokenizer, data, output folder) before the
 // first step, trains, and writes an output directory that HF transformers loads.
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { DEFAULT_VALIDATION_SPLIT_PERCENTAGE, type DataPlan, planData } from '../data/plan';
