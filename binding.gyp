@@ -15,7 +15,7 @@
       "sources": ["<!@(node scripts/native-sources.js)"],
       "include_dirs": [
         "native",
-        "native/dist/gloo_shim",
+        "native/distributed/gloo_shim",
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/torch-paths.js include)"
       ],

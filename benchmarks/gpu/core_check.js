@@ -8,7 +8,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { AlbertForSequenceClassification, Trainer, info, manualSeed } = require('../../dist/index.js');
+const { AlbertForSequenceClassification, TrainingSession, info, manualSeed } = require('../../dist/index.js');
 
 const CONFIG = { vocab_size: 100, embedding_size: 16, hidden_size: 64, num_hidden_layers: 3, num_hidden_groups: 2,
   inner_group_num: 2, num_attention_heads: 4, intermediate_size: 128, max_position_embeddings: 40,
@@ -84,7 +84,7 @@ async function coreAndGraphChecks() {
   check('eval loss', Math.abs(fg.loss - fc.loss) / Math.abs(fc.loss), 1e-4);
 
   const opts = { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp: 'off' };
-  const [tc, tg] = [new Trainer(cpu, opts), new Trainer(gpu, opts)];
+  const [tc, tg] = [new TrainingSession(cpu, opts), new TrainingSession(gpu, opts)];
   const [gc, gg] = [await tc.computeGradients(b0), await tg.computeGradients(b0)];
   let worst = 0, worstName = '';
   for (const name of Object.keys(gc.gradients)) {
@@ -111,7 +111,7 @@ async function coreAndGraphChecks() {
 
   for (const amp of ['bf16', 'fp16']) {
     const model = await AlbertForSequenceClassification.fromPretrained(dir, { device: DEVICE });
-    const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, amp });
+    const trainer = new TrainingSession(model, { optimizer: { weightDecay: 0.01 }, amp });
     const toy = [0, 1, 2, 3].map((s) => toyBatch(100 + s));
     let first, last, skipped = 0, scale = 0;
     for (let i = 0; i < 120; i++) {
@@ -149,7 +149,7 @@ async function losses(dir, trainerOptions, batches, steps, lr = 1e-3, config, ev
     : await AlbertForSequenceClassification.fromPretrained(dir, { device: DEVICE });
   // The CPU dry run (CHECK_DEVICE=cpu) runs the same code with every step eager.
   const options = { ...trainerOptions, ...(DEVICE === 'cpu' ? { cudaGraphs: false } : {}) };
-  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, ...options });
+  const trainer = new TrainingSession(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, ...options });
   const out = [];
   const evals = [];
   for (let i = 0; i < steps; i++) {
@@ -221,8 +221,8 @@ async function fp16AgainstFp32() {
     return b;
   });
   const model = AlbertForSequenceClassification.fromConfig(config, { seed: 5, device: DEVICE });
-  const fp32 = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp: 'off', ...(DEVICE === 'cpu' ? { cudaGraphs: false } : {}) });
-  const probe = new Trainer(model, { amp: half, cudaGraphs: false });
+  const fp32 = new TrainingSession(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp: 'off', ...(DEVICE === 'cpu' ? { cudaGraphs: false } : {}) });
+  const probe = new TrainingSession(model, { amp: half, cudaGraphs: false });
   let worst = 0;
   const pairs = [];
   for (let i = 0; i < steps; i++) {

@@ -1,7 +1,7 @@
 // The albert-trainer peer of the step benchmark, run in its own node process (so that its peak
 // RSS is its own). Through the public API only, the whole step: the next padded batch from a
 // BatchIterator (our data pipeline, which pads the following batch while a step runs) and
-// Trainer.step (autocast forward, loss, backward, clipping, AdamW), as train() takes it.
+// TrainingSession.step (autocast forward, loss, backward, clipping, AdamW), as train() takes it.
 //
 // JSON lines on stdin/stdout (see benchmarks/peer-process.ts):
 //   {"cmd": "load", "model_dir", "batches", "threads", "device", "amp"} -> {"ok": true, "libtorch": ...}
@@ -11,13 +11,13 @@
 //   {"cmd": "quit"}
 import * as fs from 'fs';
 import * as readline from 'readline';
-import { AlbertForSequenceClassification, BatchIterator, Trainer, info, manualSeed, setNumThreads } from '../../ts/index';
+import { AlbertForSequenceClassification, BatchIterator, TrainingSession, info, manualSeed, setNumThreads } from '../../ts/index';
 import type { TokenizedExample } from '../../ts/index';
 import type { BatchFile } from '../batches';
 
 const LEARNING_RATE = 4e-5;
 
-interface State { model: AlbertForSequenceClassification; trainer: Trainer; batches: AsyncIterator<unknown> }
+interface State { model: AlbertForSequenceClassification; trainer: TrainingSession; batches: AsyncIterator<unknown> }
 let state: State | undefined;
 
 async function load(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -29,7 +29,7 @@ async function load(msg: Record<string, unknown>): Promise<Record<string, unknow
   const amp = msg.amp === 'fp32' ? 'off' : (msg.amp as 'bf16' | 'fp16');
   // ALBERT_BENCH_CUDA_GRAPHS=0 measures the eager CUDA step (benchmarks/gpu/run.sh's A/B).
   const cudaGraphs = model.device === 'cuda' && process.env.ALBERT_BENCH_CUDA_GRAPHS !== '0';
-  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp, cudaGraphs });
+  const trainer = new TrainingSession(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp, cudaGraphs });
   // In file order (no shuffle): batch i of the file is step i, as for every peer.
   const batches = new BatchIterator(examples, { batchSize: file.batchSize, padTokenId: file.padTokenId });
   state = { model, trainer, batches };
@@ -40,12 +40,12 @@ async function load(msg: Record<string, unknown>): Promise<Record<string, unknow
 }
 
 /**
- * CUDA graphs are captured on a bucket's second batch (ts/trainer.ts), as torch.compile
+ * CUDA graphs are captured on a bucket's second batch (ts/training-session.ts), as torch.compile
  * compiles on a new length: like hf_peer.py's compile_warmup, this runs before (and apart
  * from) the warm-up every peer gets, two steps per (batch size, length rounded up to 16) of
  * the batch file, at learning rate 0 (the weights do not move). Returns its seconds.
  */
-async function captureGraphs(trainer: Trainer, file: BatchFile): Promise<Record<string, unknown>> {
+async function captureGraphs(trainer: TrainingSession, file: BatchFile): Promise<Record<string, unknown>> {
   const start = process.hrtime.bigint();
   const byBucket = new Map<string, TokenizedExample[]>();
   for (const b of file.batches) byBucket.set(`${b.rows.length}x${Math.ceil(b.seqLen / 16) * 16}`, b.rows);
@@ -63,7 +63,7 @@ async function run(steps: number): Promise<Record<string, unknown>> {
     const start = process.hrtime.bigint();
     const next = await batches.next();
     if (next.done) throw new Error('ran out of batches: the suite wrote fewer than it runs');
-    await trainer.step(next.value as Parameters<Trainer['step']>[0], LEARNING_RATE);
+    await trainer.step(next.value as Parameters<TrainingSession['step']>[0], LEARNING_RATE);
     times.push(Number(process.hrtime.bigint() - start) / 1e9);
   }
   return { times };

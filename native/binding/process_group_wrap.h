@@ -2,7 +2,7 @@
 // ts/native.ts for its contract). Joining and every collective run on the compute thread.
 #pragma once
 
-#include "dist/process_group.h"
+#include "distributed/process_group.h"
 
 #include <napi.h>
 

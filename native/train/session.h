@@ -4,7 +4,7 @@
 #pragma once
 
 #include "albert/model.h"
-#include "dist/gradient_sync.h"
+#include "distributed/gradient_sync.h"
 #include "optim/adamw.h"
 #include "optim/loss_scaler.h"
 #include "train/eval_step.h"

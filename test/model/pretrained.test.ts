@@ -6,7 +6,7 @@
 // nothing missing. What must still be refused is, with the file and key named.
 import * as fs from 'fs';
 import * as path from 'path';
-import { AlbertForSequenceClassification, AlbertTokenizer, Trainer } from '../../ts';
+import { AlbertForSequenceClassification, AlbertTokenizer, TrainingSession } from '../../ts';
 import type { Batch, LoadingInfo } from '../../ts';
 import { diffSeries, ParityReport } from '../helpers/compare';
 import { expectError, randomBatch, readBytes, removeTempDirs, tempDir } from '../helpers/fixtures';
@@ -130,7 +130,7 @@ describe('after the head, training matches HF transformers from the same base ch
     for (const name of backbone) expect([name, sameBits(ours.getParameter(name), hfLoaded.getParameter(name))]).toEqual([name, true]);
     hfLoaded.dispose();
     await ours.loadWeights(path.join(dir('hf-seqcls'), 'model.safetensors')); // HF's head (test-only: the head HF drew)
-    const trainer = new Trainer(ours, { optimizer: { betas: RECIPE.betas, eps: RECIPE.eps, weightDecay: RECIPE.weight_decay }, maxGradNorm: RECIPE.max_grad_norm, amp: 'off' });
+    const trainer = new TrainingSession(ours, { optimizer: { betas: RECIPE.betas, eps: RECIPE.eps, weightDecay: RECIPE.weight_decay }, maxGradNorm: RECIPE.max_grad_norm, amp: 'off' });
     const losses: number[] = [];
     const norms: number[] = [];
     for (let i = 0; i < RECIPE.steps; i++) {

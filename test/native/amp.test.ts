@@ -2,7 +2,7 @@
 // under bf16 and fp16, and the fp16 loss scaler's rules (skip + back off on overflow with the
 // weights untouched, growth after growthInterval good steps, skipped steps not counted).
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
-import { Trainer } from '../../ts/trainer';
+import { TrainingSession } from '../../ts/training-session';
 import { maxAbs, maxAbsDiff, randomBatch, sameValues, snapshot, tinyModel, toyBatch } from '../helpers/fixtures';
 
 // initializer_range 0.25 makes logits of magnitude ~1, so the absolute tolerances below are
@@ -14,7 +14,7 @@ const FP16_TOLERANCE = 5e-3;
 const batch = randomBatch({ batchSize: 4, seqLen: 16, padTail: 5, seed: 21 });
 const toy = toyBatch(); // label 1 when token 5 appears
 
-async function train(trainer: Trainer, steps: number, lr: number): Promise<number[]> {
+async function train(trainer: TrainingSession, steps: number, lr: number): Promise<number[]> {
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) losses.push((await trainer.step(toy, lr)).loss);
   return losses;
@@ -57,7 +57,7 @@ describe('autocast forward', () => {
 describe('bf16 training', () => {
   test('50 steps on the toy batch lower the loss clearly; no loss scale', async () => {
     const model = tinyModel({}, 12);
-    const trainer = new Trainer(model, { amp: 'bf16' });
+    const trainer = new TrainingSession(model, { amp: 'bf16' });
     const losses = await train(trainer, 50, 3e-3);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[49]).toBeLessThan(0.5 * losses[0]);
@@ -71,7 +71,7 @@ describe('bf16 training', () => {
 describe('fp16 loss scaling', () => {
   test('an overflowing scale skips the step: weights unchanged, scale backs off, step not counted', async () => {
     const model = tinyModel({}, 13);
-    const trainer = new Trainer(model, { amp: 'fp16', lossScale: { init: 2 ** 40 } });
+    const trainer = new TrainingSession(model, { amp: 'fp16', lossScale: { init: 2 ** 40 } });
     const before = snapshot(model);
     const reference = tinyModel({}, 13); // the same weights, for the unscaled fp32 loss
     const fp32Loss = (await reference.forward(toy)).loss as number;
@@ -109,7 +109,7 @@ describe('fp16 loss scaling', () => {
 
   test('with growthInterval 2, two good steps double the scale', async () => {
     const model = tinyModel({}, 14);
-    const trainer = new Trainer(model, { amp: 'fp16', lossScale: { init: 128, growthInterval: 2 } });
+    const trainer = new TrainingSession(model, { amp: 'fp16', lossScale: { init: 128, growthInterval: 2 } });
     expect(trainer.lossScale).toBe(128);
     const first = await trainer.step(toy, 1e-3);
     expect([first.skipped, first.lossScale]).toEqual([false, 128]);
@@ -124,7 +124,7 @@ describe('fp16 loss scaling', () => {
 
   test('custom growth and backoff factors are used', async () => {
     const model = tinyModel({}, 15);
-    const trainer = new Trainer(model, { amp: 'fp16', lossScale: { init: 2 ** 40, backoffFactor: 0.25, growthFactor: 4, growthInterval: 1 } });
+    const trainer = new TrainingSession(model, { amp: 'fp16', lossScale: { init: 2 ** 40, backoffFactor: 0.25, growthFactor: 4, growthInterval: 1 } });
     expect((await trainer.step(toy, 1e-3)).lossScale).toBe(2 ** 38);
     trainer.dispose();
     model.dispose();
@@ -132,7 +132,7 @@ describe('fp16 loss scaling', () => {
 
   test('~30 fp16 steps on the toy batch lower the loss', async () => {
     const model = tinyModel({}, 16);
-    const trainer = new Trainer(model, { amp: 'fp16' });
+    const trainer = new TrainingSession(model, { amp: 'fp16' });
     const losses = await train(trainer, 30, 3e-3);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[29]).toBeLessThan(0.5 * losses[0]);
@@ -142,7 +142,7 @@ describe('fp16 loss scaling', () => {
 
   test('computeGradients under fp16 returns unscaled gradients close to fp32 ones', async () => {
     const [a, b] = [tinyModel(SCALE_1, 17), tinyModel(SCALE_1, 17)];
-    const [ta, tb] = [new Trainer(a, { amp: 'fp16', lossScale: { init: 1024 } }), new Trainer(b)];
+    const [ta, tb] = [new TrainingSession(a, { amp: 'fp16', lossScale: { init: 1024 } }), new TrainingSession(b)];
     const fp16 = await ta.computeGradients(batch);
     const fp32 = await tb.computeGradients(batch);
     expect(ta.lossScale).toBe(1024); // gradients only: the scaler does not move
@@ -158,19 +158,19 @@ describe('fp16 loss scaling', () => {
 
   test('bad loss-scale options are ERR_ARGUMENT', () => {
     const model = tinyModel();
-    expect(() => new Trainer(model, { amp: 'fp16', lossScale: { init: 0 } })).toThrow('Expected positive number for lossScale.init but received 0 of type number');
-    expect(() => new Trainer(model, { amp: 'fp16', lossScale: { growthInterval: 1.5 } })).toThrow(
+    expect(() => new TrainingSession(model, { amp: 'fp16', lossScale: { init: 0 } })).toThrow('Expected positive number for lossScale.init but received 0 of type number');
+    expect(() => new TrainingSession(model, { amp: 'fp16', lossScale: { growthInterval: 1.5 } })).toThrow(
       'Expected positive integer for lossScale.growthInterval but received 1.5 of type number',
     );
-    expect(() => new Trainer(model, { amp: 'fp16', lossScale: { growthFactor: 1 } })).toThrow('Expected number > 1 for lossScale.growthFactor but received 1 of type number');
-    expect(() => new Trainer(model, { amp: 'fp8' as never })).toThrow('Expected \'off\', \'bf16\' or \'fp16\' for amp but received "fp8" of type string');
+    expect(() => new TrainingSession(model, { amp: 'fp16', lossScale: { growthFactor: 1 } })).toThrow('Expected number > 1 for lossScale.growthFactor but received 1 of type number');
+    expect(() => new TrainingSession(model, { amp: 'fp8' as never })).toThrow('Expected \'off\', \'bf16\' or \'fp16\' for amp but received "fp8" of type string');
     model.dispose();
   });
 
   test('backoffFactor 0 is refused, as its message says: (0, 1)', () => {
     // A zero backoff would set the scale to 0 on the first overflow: every later gradient is 0 x inf.
     const model = tinyModel();
-    expect(() => new Trainer(model, { amp: 'fp16', lossScale: { backoffFactor: 0 } })).toThrow(
+    expect(() => new TrainingSession(model, { amp: 'fp16', lossScale: { backoffFactor: 0 } })).toThrow(
       'Expected number in (0, 1) for lossScale.backoffFactor but received 0 of type number',
     );
     model.dispose();

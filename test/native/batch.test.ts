@@ -3,14 +3,14 @@
 // re-checks what would crash it when called directly. A rejected batch leaves the model usable.
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { Batch } from '../../ts/model/batch';
-import { Trainer } from '../../ts/trainer';
+import { TrainingSession } from '../../ts/training-session';
 import { caught, expectError, randomBatch, removeTempDirs, tinyModel } from '../helpers/fixtures';
 
 const B = 2;
 const T = 8;
 
 let model: AlbertForSequenceClassification;
-let trainer: Trainer;
+let trainer: TrainingSession;
 /** Calls of each native method reached through the TS API (own-property wrappers: N-API methods are read-only). */
 const calls: Record<string, number> = {};
 
@@ -27,7 +27,7 @@ function countCalls(object: object, method: string): void {
 
 beforeAll(() => {
   model = tinyModel(); // V 64, type_vocab_size 2, max_position_embeddings 32, 2 labels
-  trainer = new Trainer(model);
+  trainer = new TrainingSession(model);
   const trainerNative = (trainer as unknown as { native: object }).native;
   countCalls(model.native, 'forward');
   for (const method of ['step', 'evalStep', 'computeGradients']) countCalls(trainerNative, method);
@@ -196,11 +196,11 @@ describe('other bad arguments are ERR_ARGUMENT naming the option', () => {
     [{ maxGradNorm: NaN }, 'Expected non-negative number for maxGradNorm but received NaN of type number'],
     [{ amp: 'bf32' }, 'Expected \'off\', \'bf16\' or \'fp16\' for amp but received "bf32" of type string'],
   ])('Trainer options %p', (options, message) => {
-    expect(() => new Trainer(model, options as never)).toThrow(message);
+    expect(() => new TrainingSession(model, options as never)).toThrow(message);
   });
 
   test('a Trainer of something that is not a model', () => {
-    expect(() => new Trainer({} as never)).toThrow('Expected an AlbertForSequenceClassification for model but received a value of type object');
+    expect(() => new TrainingSession({} as never)).toThrow('Expected an AlbertForSequenceClassification for model but received a value of type object');
   });
 
   test('getParameter of a non-string, fromPretrained of an empty path', async () => {

@@ -3,7 +3,7 @@
 // the pad_token_id row of the word embeddings 0; reproducible from the seed.
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
-import { Trainer } from '../../ts/trainer';
+import { TrainingSession } from '../../ts/training-session';
 import { randomBatch, snapshot, sameValues, tinyConfig } from '../helpers/fixtures';
 
 const RANGE = 0.05; // not HF's default 0.02, so the test sees the config's value used
@@ -113,7 +113,7 @@ describe('the padding row', () => {
 
   test('the padding row gets no gradient: it stays 0 through training (HF padding_idx)', async () => {
     const model = build({ vocab_size: 64 }, 5);
-    const trainer = new Trainer(model, { optimizer: { weightDecay: 0.1 } });
+    const trainer = new TrainingSession(model, { optimizer: { weightDecay: 0.1 } });
     const batch = randomBatch({ batchSize: 4, seqLen: 8, padTail: 3 });
     batch.inputIds[1] = 0; // the pad id at an attended position too
     for (let i = 0; i < 3; i++) await trainer.step(batch, 1e-2);

@@ -6,7 +6,7 @@
 // and a kept value is scaled by 1 / (1 - p) in float32 (then rounded to the tensor's dtype).
 import { manualSeed } from '../../ts/random';
 import { native } from '../../ts/native';
-import { Trainer } from '../../ts/trainer';
+import { TrainingSession } from '../../ts/training-session';
 import { setNumThreads } from '../../ts/info';
 import { rng, tinyModel, toyBatch } from '../helpers/fixtures';
 
@@ -102,7 +102,7 @@ describe('dropout', () => {
 
   test('in the model, the masks follow manualSeed: the same seed gives the same gradients, another seed others', async () => {
     const model = tinyModel({ hidden_dropout_prob: 0.3, attention_probs_dropout_prob: 0.3, classifier_dropout_prob: 0.3 });
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     const batch = toyBatch({ batchSize: 4, seqLen: 8 });
     const grads = async (seed: number) => {
       manualSeed(seed);

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
 import { native } from '../../ts/native';
-import { Trainer } from '../../ts/trainer';
+import { TrainingSession } from '../../ts/training-session';
 import {
   caught,
   expectError,
@@ -58,7 +58,7 @@ describe('one call at a time per model', () => {
 
   test('calls during a trainer step are ERR_BUSY; the step is the same as an undisturbed one', async () => {
     const [model, twin] = [AlbertForSequenceClassification.fromConfig(MEDIUM, { seed: 4 }), AlbertForSequenceClassification.fromConfig(MEDIUM, { seed: 4 })];
-    const [trainer, twinTrainer] = [new Trainer(model), new Trainer(twin)];
+    const [trainer, twinTrainer] = [new TrainingSession(model), new TrainingSession(twin)];
     const running = trainer.step(mediumBatch, 1e-3);
     await expectError(() => trainer.step(mediumBatch, 1e-3), 'ERR_BUSY', BUSY('step'));
     await expectError(() => trainer.evalStep(mediumBatch), 'ERR_BUSY', BUSY('evalStep'));
@@ -68,7 +68,7 @@ describe('one call at a time per model', () => {
     await expectError(() => model.savePretrained(dir), 'ERR_BUSY', BUSY('saveWeights'));
     await expectError(() => trainer.saveState(path.join(dir, 'state.safetensors')), 'ERR_BUSY', BUSY('saveState'));
     expectThrowSync(() => trainer.lossScale, 'ERR_BUSY', 'lossScale: the model is busy with another call; await it first');
-    expectThrowSync(() => new Trainer(model), 'ERR_BUSY', 'Trainer: the model is busy with another call; await it first');
+    expectThrowSync(() => new TrainingSession(model), 'ERR_BUSY', 'Trainer: the model is busy with another call; await it first');
     expect(fs.readdirSync(dir)).toEqual([]); // nothing written by the refused saves
     const [result, alone] = [await running, await twinTrainer.step(mediumBatch, 1e-3)];
     expect(result).toEqual(alone);
@@ -91,7 +91,7 @@ describe('one call at a time per model', () => {
 describe('dispose', () => {
   test('while a forward or step runs is ERR_BUSY, and works once it is over', async () => {
     const model = AlbertForSequenceClassification.fromConfig(MEDIUM, { seed: 5 });
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     const running = trainer.step(mediumBatch, 1e-3);
     expectThrowSync(() => model.dispose(), 'ERR_BUSY', BUSY('dispose'));
     expectThrowSync(() => trainer.dispose(), 'ERR_BUSY', 'dispose: the trainer is busy with a step; await it first');
@@ -112,7 +112,7 @@ describe('dispose', () => {
     await expectError(() => model.forward(tinyBatch), 'ERR_DISPOSED', MODEL_DISPOSED);
     expectThrowSync(() => model.parameters(), 'ERR_DISPOSED', MODEL_DISPOSED);
     expectThrowSync(() => model.getParameter('classifier.bias'), 'ERR_DISPOSED', MODEL_DISPOSED);
-    expectThrowSync(() => new Trainer(model), 'ERR_DISPOSED', MODEL_DISPOSED);
+    expectThrowSync(() => new TrainingSession(model), 'ERR_DISPOSED', MODEL_DISPOSED);
   });
 
   test('savePretrained after dispose is ERR_DISPOSED and creates nothing', async () => {
@@ -125,7 +125,7 @@ describe('dispose', () => {
 
   test('every trainer call after dispose is ERR_DISPOSED; the model stays usable', async () => {
     const model = tinyModel();
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     trainer.dispose();
     trainer.dispose();
     expect(trainer.disposed).toBe(true);
@@ -148,7 +148,7 @@ describe('dispose', () => {
 
   test('a trainer whose model was disposed is ERR_DISPOSED', async () => {
     const model = tinyModel();
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     await trainer.step(tinyBatch, 1e-3);
     model.dispose();
     await expectError(() => trainer.step(tinyBatch, 1e-3), 'ERR_DISPOSED', 'the trainer\'s model was disposed');
@@ -170,7 +170,7 @@ describe('errors reach the caller', () => {
 
   test('an asynchronous native error (from the worker thread) is an AlbertTrainerError with the caller\'s stack', async () => {
     const model = tinyModel();
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     const file = path.join(tempDir('missing'), 'nothing.safetensors');
     const error = await expectError(() => trainer.loadState(file), 'ERR_IO', `${file}: cannot open for reading: No such file or directory`);
     expectWrapped(error, THIS_FILE);
@@ -198,7 +198,7 @@ describe('errors reach the caller', () => {
 describe('the event loop', () => {
   test('keeps ticking while a step runs on a worker thread', async () => {
     const model = AlbertForSequenceClassification.fromConfig(MEDIUM, { seed: 6 });
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     await trainer.step(mediumBatch, 1e-3); // warm up
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
@@ -217,13 +217,13 @@ describe('the event loop', () => {
 describe('cudaGraphs on a CPU model', () => {
   test('is off by default, and asking for it is ERR_ARGUMENT in TS and ERR_DEVICE in the core', async () => {
     const model = tinyModel();
-    const trainer = new Trainer(model);
+    const trainer = new TrainingSession(model);
     expect(trainer.cudaGraphs).toBe(false);
     await trainer.step(randomBatch({ batchSize: 2, seqLen: 8, seed: 3 }), 1e-3);
     expect(trainer.cudaGraphsCaptured).toBe(0);
     trainer.dispose();
-    expectThrowSync(() => new Trainer(model, { cudaGraphs: true }), 'ERR_ARGUMENT', 'cudaGraphs needs a model on CUDA; this one is on cpu');
-    expectThrowSync(() => new Trainer(model, { cudaGraphs: 'yes' as never }), 'ERR_ARGUMENT', 'Expected a boolean for cudaGraphs but received "yes" of type string');
+    expectThrowSync(() => new TrainingSession(model, { cudaGraphs: true }), 'ERR_ARGUMENT', 'cudaGraphs needs a model on CUDA; this one is on cpu');
+    expectThrowSync(() => new TrainingSession(model, { cudaGraphs: 'yes' as never }), 'ERR_ARGUMENT', 'Expected a boolean for cudaGraphs but received "yes" of type string');
     const { Trainer: NativeTrainer } = native();
     const options = { lr: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, amp: 'off', lossScale: { init: 1, growthFactor: 2, backoffFactor: 0.5, growthInterval: 1 } };
     expectThrowSync(() => new NativeTrainer(model.native, { ...options, cudaGraphs: true } as never), 'ERR_DEVICE', /CUDA graphs need/);

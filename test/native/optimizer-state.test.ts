@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
-import { Trainer, type TrainerOptions } from '../../ts/trainer';
+import { TrainingSession, type TrainingSessionOptions } from '../../ts/training-session';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -23,20 +23,20 @@ import {
 
 afterAll(removeTempDirs);
 
-const OPTIONS: TrainerOptions = { optimizer: { weightDecay: 0.01, betas: [0.9, 0.98] }, maxGradNorm: 0.5 };
+const OPTIONS: TrainingSessionOptions = { optimizer: { weightDecay: 0.01, betas: [0.9, 0.98] }, maxGradNorm: 0.5 };
 const batches = [toyBatch({ seed: 1 }), randomBatch({ batchSize: 4, seqLen: 12, padTail: 3, seed: 9 })];
 const LR = 2e-3;
 
-async function train(trainer: Trainer, steps: number, from = 0): Promise<number[]> {
+async function train(trainer: TrainingSession, steps: number, from = 0): Promise<number[]> {
   const losses: number[] = [];
   for (let i = from; i < from + steps; i++) losses.push((await trainer.step(batches[i % 2], LR)).loss);
   return losses;
 }
 
 /** Trains `model` 5 steps and saves its weights (dir) and the trainer's state (file). */
-async function trainedAndSaved(options: TrainerOptions, config: AlbertConfigOverrides = {}) {
+async function trainedAndSaved(options: TrainingSessionOptions, config: AlbertConfigOverrides = {}) {
   const model = tinyModel(config, 20);
-  const trainer = new Trainer(model, options);
+  const trainer = new TrainingSession(model, options);
   await train(trainer, 5);
   const dir = tempDir('resume');
   const state = path.join(dir, 'optimizer.safetensors');
@@ -52,7 +52,7 @@ describe('saveState / loadState round trip', () => {
     const expectedWeights = snapshot(model);
 
     const resumedModel = await AlbertForSequenceClassification.fromPretrained(dir);
-    const resumed = new Trainer(resumedModel, OPTIONS);
+    const resumed = new TrainingSession(resumedModel, OPTIONS);
     await resumed.loadState(state);
     expect(resumed.stepCount).toBe(5);
     expect(await train(resumed, 5, 5)).toEqual(expected); // exact, not close
@@ -60,7 +60,7 @@ describe('saveState / loadState round trip', () => {
 
     // The state matters: a fresh optimizer on the same weights takes different steps.
     const freshModel = await AlbertForSequenceClassification.fromPretrained(dir);
-    const fresh = new Trainer(freshModel, OPTIONS);
+    const fresh = new TrainingSession(freshModel, OPTIONS);
     expect(await train(fresh, 5, 5)).not.toEqual(expected);
 
     for (const t of [trainer, resumed, fresh]) t.dispose();
@@ -81,7 +81,7 @@ describe('saveState / loadState round trip', () => {
   });
 
   test('fp16: the loss scale and its growth streak are restored too', async () => {
-    const fp16: TrainerOptions = { ...OPTIONS, amp: 'fp16', lossScale: { init: 256, growthInterval: 3 } };
+    const fp16: TrainingSessionOptions = { ...OPTIONS, amp: 'fp16', lossScale: { init: 256, growthInterval: 3 } };
     const { model, trainer, dir, state } = await trainedAndSaved(fp16);
     expect(trainer.lossScale).toBe(512); // grew after step 3; steps 4 and 5 are 2 of the next 3
     const expected: number[] = [];
@@ -94,7 +94,7 @@ describe('saveState / loadState round trip', () => {
     expect(expectedScales).toEqual([1024, 1024, 1024]);
 
     const resumedModel = await AlbertForSequenceClassification.fromPretrained(dir);
-    const resumed = new Trainer(resumedModel, fp16); // init 256: loadState must replace it
+    const resumed = new TrainingSession(resumedModel, fp16); // init 256: loadState must replace it
     await resumed.loadState(state);
     expect([resumed.stepCount, resumed.lossScale]).toEqual([5, 512]);
     const losses: number[] = [];
@@ -134,7 +134,7 @@ describe('a state that does not fit is ERR_CHECKPOINT naming the key, and change
   /** A fresh trainer on `config`; after the failed load it must still take a fresh trainer's first step. */
   async function expectRefused(config: AlbertConfigOverrides, file: string, message: string | RegExp): Promise<void> {
     const [model, twin] = [tinyModel(config, 30), tinyModel(config, 30)];
-    const [trainer, untouched] = [new Trainer(model, OPTIONS), new Trainer(twin, OPTIONS)];
+    const [trainer, untouched] = [new TrainingSession(model, OPTIONS), new TrainingSession(twin, OPTIONS)];
     await expectError(() => trainer.loadState(file), 'ERR_CHECKPOINT', message);
     expect(trainer.stepCount).toBe(0);
     expect(trainer.lossScale).toBe(1);
@@ -192,7 +192,7 @@ describe('a state that does not fit is ERR_CHECKPOINT naming the key, and change
     const bytes = readBytes(source.state);
     fs.writeFileSync(file, bytes.subarray(0, bytes.length - 16));
     const model = tinyModel({}, 30);
-    const trainer = new Trainer(model, OPTIONS);
+    const trainer = new TrainingSession(model, OPTIONS);
     await expectError(() => trainer.loadState(file), 'ERR_SAFETENSORS', new RegExp(`^${re(file)}: the file is truncated`));
     expect(trainer.stepCount).toBe(0);
     trainer.dispose();
@@ -202,10 +202,10 @@ describe('a state that does not fit is ERR_CHECKPOINT naming the key, and change
 
 describe('saveState that cannot write', () => {
   let model: AlbertForSequenceClassification;
-  let trainer: Trainer;
+  let trainer: TrainingSession;
   beforeAll(async () => {
     model = tinyModel();
-    trainer = new Trainer(model);
+    trainer = new TrainingSession(model);
     await trainer.step(batches[0], LR);
   });
   afterAll(() => {

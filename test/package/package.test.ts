@@ -130,7 +130,7 @@ async function main()${t('Promise<void>')} {
       hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout_prob: 0 },
     { seed: 1 },
   );
-  const trainer = new Trainer(model, { optimizer: { weightDecay: 0.01 } });
+  const trainer = new TrainingSession(model, { optimizer: { weightDecay: 0.01 } });
   const B = 4, T = 8;
   const batch${t('Batch')} = {
     inputIds: Int32Array.from({ length: B * T }, (_, i) => 1 + ((i * 7) % 99)),
@@ -151,7 +151,7 @@ main().catch((error${t('unknown')}) => { console.error(error); process.exit(1); 
 `;
 }
 
-const TS_IMPORTS = "import { AlbertForSequenceClassification, Trainer, info, type Batch, type Info, type StepResult } from 'albert-trainer';";
+const TS_IMPORTS = "import { AlbertForSequenceClassification, TrainingSession, info, type Batch, type Info, type StepResult } from 'albert-trainer';";
 
 function writeConsumerSources(dir: string): void {
   // Strict TypeScript against the shipped .d.ts, no skipLibCheck: .ts compiles to CommonJS, .mts to ESM.
@@ -161,15 +161,15 @@ function writeConsumerSources(dir: string): void {
     path.join(dir, 'tsconfig.json'),
     `${JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out', types: ['node'] }, files: ['train-cjs.ts', 'train-esm.mts'] }, null, 2)}\n`,
   );
-  fs.writeFileSync(path.join(dir, 'train.mjs'), trainingProgram("import { AlbertForSequenceClassification, Trainer, info } from 'albert-trainer';", false));
-  fs.writeFileSync(path.join(dir, 'train.cjs'), trainingProgram("const { AlbertForSequenceClassification, Trainer, info } = require('albert-trainer');", false));
+  fs.writeFileSync(path.join(dir, 'train.mjs'), trainingProgram("import { AlbertForSequenceClassification, TrainingSession, info } from 'albert-trainer';", false));
+  fs.writeFileSync(path.join(dir, 'train.cjs'), trainingProgram("const { AlbertForSequenceClassification, TrainingSession, info } = require('albert-trainer');", false));
 }
 
 /** Both module systems' first use of the API when set-up never ran: the message, no crash in dlopen. */
 function firstUseProbes(dir: string): void {
   const probe = (load: string) => `${load}
   try { info(); console.log('LOADED'); } catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })); }`;
-  fs.writeFileSync(path.join(dir, 'probe.mjs'), probe("import { info, Trainer } from 'albert-trainer'; if (typeof Trainer !== 'function') throw new Error('no Trainer');"));
+  fs.writeFileSync(path.join(dir, 'probe.mjs'), probe("import { info, TrainingSession } from 'albert-trainer'; if (typeof TrainingSession !== 'function') throw new Error('no TrainingSession');"));
   fs.writeFileSync(path.join(dir, 'probe.cjs'), probe("const { info } = require('albert-trainer');"));
 }
 

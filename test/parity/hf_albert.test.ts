@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AlbertForSequenceClassification, Trainer } from '../../ts';
+import { AlbertForSequenceClassification, TrainingSession } from '../../ts';
 import type { AlbertConfigOverrides, Batch } from '../../ts';
 import { type Diff, ParityReport, diffScalar, diffSeries, diffTensor, diffTensorSet, maxAbs } from '../helpers/compare';
 import { runReference } from '../helpers/python';
@@ -237,7 +237,7 @@ describe.each(Object.keys(CASES))('config %s', (name) => {
   test('train mode (dropout 0): loss and EVERY parameter gradient within 1e-4 of max|ref grad|, vs eager and sdpa', async () => {
     const model = await loadHf(name);
     try {
-      const trainer = new Trainer(model, { maxGradNorm: 0 });
+      const trainer = new TrainingSession(model, { maxGradNorm: 0 });
       const { loss, gradients } = await trainer.computeGradients(batches[name][0]);
       const { logits: evalLogits } = await model.forward(batches[name][0]);
       trainer.dispose();
@@ -289,7 +289,7 @@ describe.each(Object.keys(CASES))('config %s', (name) => {
       expect(hf.decay.filter((p) => p.endsWith('.bias') || /LayerNorm|layer_norm/.test(p))).toEqual([]);
       const model = await loadHf(name);
       try {
-        const trainer = new Trainer(model, {
+        const trainer = new TrainingSession(model, {
           optimizer: { betas: options.betas, eps: options.eps, weightDecay: options.weight_decay },
           maxGradNorm: options.max_grad_norm,
           amp: 'off',

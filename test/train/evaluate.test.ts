@@ -1,15 +1,15 @@
 // evaluate(): its loss is HF's (per-example weighting across uneven batches), its metrics those
 // of the logits it saw. The model's own forward is the reference for the logits and losses.
-import { AlbertForSequenceClassification, Trainer } from '../../ts';
+import { AlbertForSequenceClassification, TrainingSession } from '../../ts';
 import { evaluate } from '../../ts/train/evaluate';
 import { classificationMetrics, predictions } from '../../ts/train/metrics';
 import { randomBatch, tinyModel } from '../helpers/fixtures';
 
 let model: AlbertForSequenceClassification;
-let trainer: Trainer;
+let trainer: TrainingSession;
 beforeAll(() => {
   model = tinyModel({}, 5);
-  trainer = new Trainer(model, {});
+  trainer = new TrainingSession(model, {});
 });
 afterAll(() => {
   trainer.dispose();

@@ -17,8 +17,8 @@ import { DEFAULT_TRAINING_ARGUMENTS as D, type TrainingArguments, trainingArgume
 import { train } from '../train/loop';
 import type { TrainEvent } from '../train/train-types';
 import type { TokenizedExample } from '../data/batching';
-import { workerEnvironment } from '../dist/environment';
-import type { ProcessGroup } from '../dist/process-group';
+import { workerEnvironment } from '../distributed/environment';
+import type { ProcessGroup } from '../distributed/process-group';
 import { joinTrainingJob, launchRequested, launchTraining, runFingerprint } from './train-launch';
 import { modelCard } from '../train/model-card';
 import { findCheckpoint } from '../train/checkpoint';

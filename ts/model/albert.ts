@@ -118,7 +118,7 @@ function withLabels(config: AlbertConfig, id2label: Record<string, string>, sour
 
 export class AlbertForSequenceClassification {
   readonly config: AlbertConfig;
-  /** The native model; for Trainer and other parts of this package. */
+  /** The native model; for TrainingSession and other parts of this package. */
   readonly native: NativeModel;
   /** From fromPretrained: the weights it initialised, left out or re-initialised (all empty for a full checkpoint). */
   loadingInfo?: LoadingInfo;

@@ -46,7 +46,7 @@ export interface TrainingArguments {
   shuffle: boolean;
   /** Restore the best state and halve the LR when training collapses (ts/train/collapse-guard.ts). */
   collapseGuard: boolean;
-  /** On CUDA, replay each training and evaluation step as a CUDA graph (TrainerOptions.cudaGraphs); no effect on the CPU. */
+  /** On CUDA, replay each training and evaluation step as a CUDA graph (TrainingSessionOptions.cudaGraphs); no effect on the CPU. */
   cudaGraphs: boolean;
 }
 

@@ -1,13 +1,13 @@
 // One pass over evaluation batches: loss (as HF's Trainer averages it: each batch's mean loss
 // counted once per example, so a short last batch weighs what it holds), accuracy, macro-F1,
-// confusion matrix. Runs through Trainer.evalStep, so the trainer's AMP setting applies.
+// confusion matrix. Runs through TrainingSession.evalStep, so the trainer's AMP setting applies.
 // Data-parallel: each rank predicts its own shard of the set, and the shards' predictions are
 // gathered so every rank computes the metrics of the whole set (as accelerate's
 // gather_for_metrics; the shards are not padded, so no example counts twice).
-import type { ProcessGroup } from '../dist/process-group';
+import type { ProcessGroup } from '../distributed/process-group';
 import { AlbertTrainerError } from '../errors';
 import type { Batch } from '../model/batch';
-import type { Trainer } from '../trainer';
+import type { TrainingSession } from '../training-session';
 import { type ClassificationMetrics, classificationMetrics, predictions } from './metrics';
 
 export interface EvaluationResult extends ClassificationMetrics {
@@ -25,7 +25,7 @@ interface PredictionShard {
   batches: number;
 }
 
-async function predictShard(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>): Promise<PredictionShard> {
+async function predictShard(trainer: TrainingSession, batches: Iterable<Batch> | AsyncIterable<Batch>): Promise<PredictionShard> {
   const numLabels = trainer.model.config.num_labels;
   const shard: PredictionShard = { predicted: [], truth: [], lossSum: 0, batches: 0 };
   for await (const batch of batches) {
@@ -42,7 +42,7 @@ async function predictShard(trainer: Trainer, batches: Iterable<Batch> | AsyncIt
 }
 
 /** Evaluates `batches` (with `group`: this rank's shard of the set, every rank calling it). */
-export async function evaluate(trainer: Trainer, batches: Iterable<Batch> | AsyncIterable<Batch>, group?: ProcessGroup): Promise<EvaluationResult> {
+export async function evaluate(trainer: TrainingSession, batches: Iterable<Batch> | AsyncIterable<Batch>, group?: ProcessGroup): Promise<EvaluationResult> {
   const mine = await predictShard(trainer, batches);
   const shards = group ? await gatherShards(group, mine) : [mine];
   const predicted = shards.flatMap((s) => s.predicted);

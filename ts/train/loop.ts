@@ -20,7 +20,7 @@ import * as path from 'path';
 import { BatchIterator, type TokenizedExample } from '../data/batching';
 import { AlbertTrainerError } from '../errors';
 import { getRngState, manualSeed, rngStateFromJson, rngStateToJson, setRngState } from '../random';
-import { Trainer } from '../trainer';
+import { TrainingSession } from '../training-session';
 import { type TrainingArguments, toHfTrainingArguments } from './arguments';
 import { CHECKPOINT_FILES, RESUME_STATE_FORMAT, checkpointPath, readCheckpoint, rngStateFile, rotateCheckpoints, writeCheckpoint } from './checkpoint';
 import { CollapseGuard, type CollapseReason } from './collapse-guard';
@@ -76,7 +76,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const rngState = resume ? rngStateFromJson(resume.rngState, path.join(resume.dir, rngStateFile(rank))) : undefined;
 
   manualSeed(args.seed); // dropout's generator, as HF's Trainer calls set_seed(seed)
-  const trainer = new Trainer(model, {
+  const trainer = new TrainingSession(model, {
     optimizer: { betas: [args.adamBeta1, args.adamBeta2], eps: args.adamEpsilon, weightDecay: args.weightDecay },
     maxGradNorm: args.maxGradNorm,
     amp: args.amp,

@@ -1,7 +1,7 @@
 // What train() takes, tells and returns: its input, the events it emits, the log entries it
 // keeps (HF's log_history shapes), and its result.
 import type { TokenizedExample } from '../data/batching';
-import type { ProcessGroup } from '../dist/process-group';
+import type { ProcessGroup } from '../distributed/process-group';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import type { TrainingArguments } from './arguments';
 import type { CollapseReason } from './collapse-guard';
@@ -109,7 +109,7 @@ export interface TrainInput {
    */
   shouldStop?: () => boolean;
   /**
-   * Data-parallel: this process's rank of a joined job (ts/dist/process-group.ts). Every rank
+   * Data-parallel: this process's rank of a joined job (ts/distributed/process-group.ts). Every rank
    * calls train() with the same arguments and data; args.perDeviceTrainBatchSize is per rank.
    * Only rank 0 writes checkpoints; events are emitted on every rank.
    */

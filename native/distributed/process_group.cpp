@@ -1,9 +1,9 @@
-#include "dist/process_group.h"
+#include "distributed/process_group.h"
 
 #include "common/error.h"
 
 // ProcessGroupGloo.hpp is guarded by the macro libtorch's own build defines; its gloo includes
-// resolve to native/dist/gloo_shim (see the README there).
+// resolve to native/distributed/gloo_shim (see the README there).
 #define USE_C10D_GLOO 1
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>

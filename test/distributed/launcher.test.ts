@@ -1,4 +1,4 @@
-// The data-parallel launcher (ts/dist/launcher.ts) over fake workers (fixtures/worker.js): the
+// The data-parallel launcher (ts/distributed/launcher.ts) over fake workers (fixtures/worker.js): the
 // torchrun environment, the first failure stopping the rest (SIGTERM, then SIGKILL), Ctrl-C
 // forwarded once per Ctrl-C, prefixed output of the other ranks, a free port, bad options.
 // Signal tests run the launcher in a child process (fixtures/driver.js over a transpiled copy),
@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { type LaunchOptions, type LaunchOutcome, launchWorkers } from '../../ts/dist/launcher';
+import { type LaunchOptions, type LaunchOutcome, launchWorkers } from '../../ts/distributed/launcher';
 
 // The module object itself (not an import's copy), so that jest.spyOn reaches the launcher's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -196,7 +196,7 @@ describe('signals to the launcher', () => {
   // The launcher as plain JS, for a driver in its own process (no build of dist/ needed).
   beforeAll(() => {
     compiled = path.join(work, 'compiled');
-    for (const file of ['dist/launcher.ts', 'errors.ts']) {
+    for (const file of ['distributed/launcher.ts', 'errors.ts']) {
       const source = fs.readFileSync(path.join(REPO_ROOT, 'ts', file), 'utf8');
       const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       fs.mkdirSync(path.dirname(path.join(compiled, file)), { recursive: true });

@@ -1,6 +1,6 @@
 // The torchrun variables a worker reads: present and valid, absent (a plain run), or one
 // clear error naming the variable.
-import { workerEnvironment } from '../../ts/dist/environment';
+import { workerEnvironment } from '../../ts/distributed/environment';
 
 const job = { RANK: '1', WORLD_SIZE: '4', LOCAL_RANK: '1', MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500' };
 

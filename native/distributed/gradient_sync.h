@@ -6,7 +6,7 @@
 // rebuild_buckets).
 #pragma once
 
-#include "dist/process_group.h"
+#include "distributed/process_group.h"
 
 #include <ATen/ATen.h>
 

@@ -1,11 +1,11 @@
-// Trainer: one whole optimization step per native call (autocast forward, loss, backward,
+// TrainingSession: one whole optimization step per native call (autocast forward, loss, backward,
 // loss-scale check, clipping, AdamW), with its optimizer state saved and restored for
 // exact resume. The epoch loop, schedules and evaluation build on it (ts/train/).
 import { AlbertTrainerError, invalidArgument } from './errors';
 import { type AlbertForSequenceClassification, resolveAmp } from './model/albert';
 import { type Batch, validateBatch } from './model/batch';
 import type { ForwardResult } from './model/albert';
-import { ProcessGroup } from './dist/process-group';
+import { ProcessGroup } from './distributed/process-group';
 import { callNative, callNativeSync, native, type NativeAmp, type NativeTrainer } from './native';
 
 export interface OptimizerOptions {
@@ -28,7 +28,7 @@ export interface LossScaleOptions {
   growthInterval?: number;
 }
 
-export interface TrainerOptions {
+export interface TrainingSessionOptions {
   optimizer?: OptimizerOptions;
   /** Global gradient-norm clipping; 0 turns it off. Default 1.0. */
   maxGradNorm?: number;
@@ -65,14 +65,14 @@ function finiteNumber(value: unknown, name: string, check: (v: number) => boolea
   return value;
 }
 
-export class Trainer {
+export class TrainingSession {
   readonly model: AlbertForSequenceClassification;
   readonly amp: NativeAmp;
-  /** Whether steps are replayed as CUDA graphs (TrainerOptions.cudaGraphs). */
+  /** Whether steps are replayed as CUDA graphs (TrainingSessionOptions.cudaGraphs). */
   readonly cudaGraphs: boolean;
   private readonly native: NativeTrainer;
 
-  constructor(model: AlbertForSequenceClassification, options: TrainerOptions = {}) {
+  constructor(model: AlbertForSequenceClassification, options: TrainingSessionOptions = {}) {
     if (model === null || typeof model !== 'object' || !('native' in model)) {
       throw invalidArgument('an AlbertForSequenceClassification', 'model', model);
     }

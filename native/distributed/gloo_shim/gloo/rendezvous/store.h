@@ -1,4 +1,4 @@
-// Part of the gloo declaration shim (native/dist/gloo_shim/README.md): the libtorch pip wheel
+// Part of the gloo declaration shim (native/distributed/gloo_shim/README.md): the libtorch pip wheel
 // ships torch/csrc/distributed/c10d/ProcessGroupGloo.hpp but not the gloo headers it includes.
 // ProcessGroupGloo::GlooStore (an inline class) overrides these; albert-trainer never
 // constructs a GlooStore (ProcessGroupGloo's constructor, inside libtorch_cpu, does), so only

@@ -22,7 +22,7 @@ export interface JoinOptions {
 }
 
 export class ProcessGroup {
-  /** @internal the addon's object; only ts/trainer.ts uses it. */
+  /** @internal the addon's object; only ts/training-session.ts uses it. */
   readonly native: NativeProcessGroup;
   readonly rank: number;
   readonly worldSize: number;
