@@ -9,6 +9,9 @@ export const SHARED_DATA = process.env.ALBERT_TRAINER_DATA ?? path.resolve(REPO_
 
 /** The python that has torch and transformers: $ALBERT_TRAINER_PYTHON, else the project's .venv. */
 export function referencePython(): string {
+  if (process.env.ALBERT_TRAINER_TEST_NO_PYTHON) {
+    throw new Error('this test runs the reference python, but its jest project (tier unit or native) runs without Python: list it under `reference` or `e2e` in jest.config.js');
+  }
   const fromEnv = process.env.ALBERT_TRAINER_PYTHON;
   if (fromEnv) return fromEnv;
   const venv = path.join(REPO_ROOT, '.venv', 'bin', 'python');

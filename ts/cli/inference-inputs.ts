@@ -9,6 +9,7 @@ import type { Argv } from 'yargs';
 import { parseDelimited } from '../data/delimited';
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import { info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification, PYTORCH_WEIGHTS_FILE, WEIGHTS_FILE, findWeightsFile } from '../model/albert';
 import { type AlbertConfig, readAlbertConfig } from '../model/config';
@@ -265,14 +266,11 @@ export function checkOutputFile(file: string): void {
   }
 }
 
-/** Writes `contents` to a temporary file beside `file`, then renames it over `file`. */
+/** Writes an --output file atomically (ts/io/atomic-write.ts): nothing is left on an error. */
 export async function writeFileAtomically(file: string, contents: string): Promise<void> {
-  const temporary = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
   try {
-    await fs.promises.writeFile(temporary, contents, 'utf8');
-    await fs.promises.rename(temporary, file);
+    await writeFileAtomic(file, contents);
   } catch (error) {
-    await fs.promises.rm(temporary, { force: true });
-    throw new AlbertTrainerError('ERR_IO', `--output ${file}: cannot write: ${(error as Error).message}`);
+    throw new AlbertTrainerError('ERR_IO', `--output ${(error as Error).message}`);
   }
 }

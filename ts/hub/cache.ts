@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
+import { placeAtomicSync, writeFileAtomicSync } from '../io/atomic-write';
 
 export type RepoType = 'model' | 'dataset';
 
@@ -135,19 +136,13 @@ export function markAbsent(repoDir: string, commit: string, file: string): void 
   fs.closeSync(fs.openSync(marker, 'a'));
 }
 
-function tempName(target: string): string {
-  return `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-}
-
 /** Writes refs/<revision> = commit, atomically; a sha as revision needs no ref. */
 export function writeRef(repoDir: string, revision: string, commit: string): void {
   if (revision === commit) return;
   if (!COMMIT_HASH.test(commit)) throw new AlbertTrainerError('ERR_IO', `refs/${revision}: ${JSON.stringify(commit)} is not a commit sha; not written`);
   const ref = cachePath(repoDir, 'refs', revision);
   fs.mkdirSync(path.dirname(ref), { recursive: true });
-  const temp = tempName(ref);
-  fs.writeFileSync(temp, commit);
-  fs.renameSync(temp, ref);
+  writeFileAtomicSync(ref, commit, 'into the HF cache');
 }
 
 export function blobPath(repoDir: string, etag: string): string {
@@ -164,17 +159,12 @@ export function linkSnapshotFile(repoDir: string, commit: string, file: string, 
   // The link's target too: a link out of blobs/ would let a later read or write follow it out.
   cachePath(repoDir, 'blobs', path.relative(path.join(repoDir, 'blobs'), blob));
   fs.mkdirSync(path.dirname(pointer), { recursive: true });
-  const temp = tempName(pointer);
-  try {
+  placeAtomicSync(pointer, (temp) => {
     try {
       fs.symlinkSync(path.relative(path.dirname(pointer), blob), temp);
     } catch {
       fs.copyFileSync(blob, temp);
     }
-    fs.renameSync(temp, pointer);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw new AlbertTrainerError('ERR_IO', `${pointer}: cannot write into the HF cache: ${(error as Error).message}`);
-  }
+  }, 'into the HF cache');
   return pointer;
 }

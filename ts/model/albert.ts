@@ -4,7 +4,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 import { callNative, callNativeSync, native, type NativeAmp, type NativeDevice, type NativeLoadingInfo, type NativeModel } from '../native';
-import { writeStagedFolder } from '../staged-folder';
+import { writeFolderAtomic } from '../io/atomic-write';
 import { type Batch, validateBatch } from './batch';
 import {
   type AlbertConfig,
@@ -188,7 +188,7 @@ export class AlbertForSequenceClassification {
       await options?.tokenizer?.save(target);
     };
     if (existing) return write(dir);
-    return writeStagedFolder(dir, write);
+    return writeFolderAtomic(dir, write);
   }
 
   /** Writes the weights alone (fp32 safetensors, HF names), atomically. */

@@ -23,6 +23,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, describe } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import type { NativeConfig } from '../native';
 
 /** Activations the native core implements (a subset of HF's ACT2FN, same names and formulas). */
@@ -443,18 +444,13 @@ export function formatAlbertConfig(config: AlbertConfig): string {
   return `${pythonJson(albertConfigToJson(config), '', FLOAT_FIELDS)}\n`;
 }
 
-/** Writes `<dir>/config.json` atomically (temp file, then rename); creates `dir`. ERR_IO on failure. */
+/** Writes `<dir>/config.json` atomically (ts/io/atomic-write.ts); creates `dir`. ERR_IO on failure. */
 export async function writeAlbertConfig(dir: string, config: AlbertConfig): Promise<string> {
   const file = path.join(dir, 'config.json');
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(temp, formatAlbertConfig(config), 'utf8');
-    await fs.rename(temp, file);
-  } catch (cause) {
-    await fs.rm(temp, { force: true }).catch(() => undefined); // best effort: the write error is the one to report
-    throw new AlbertTrainerError('ERR_IO', `${file}: cannot write the config: ${(cause as Error).message}`);
-  }
+  await fs.mkdir(dir, { recursive: true }).catch((cause: Error) => {
+    throw new AlbertTrainerError('ERR_IO', `${file}: cannot write the config: ${cause.message}`);
+  });
+  await writeFileAtomic(file, formatAlbertConfig(config), 'the config');
   return file;
 }
 

@@ -13,11 +13,13 @@
 //                                    collapse guard) when that is not this step's own
 //   tokenizer files                  when the run has a tokenizer folder, as HF's Trainer saves them
 //
-// A folder is built as a hidden sibling and renamed into place, so a crash mid-write leaves no
-// checkpoint-<step>/ that lies. save_total_limit keeps the newest ones; each is self-contained.
+// A folder is built as a hidden sibling and renamed into place (ts/io/atomic-write.ts), so a
+// crash mid-write leaves no checkpoint-<step>/ that lies, and replacing one never loses it.
+// save_total_limit keeps the newest ones; each is self-contained.
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
+import { recoverFolder, recoverFoldersIn, writeFolderAtomic } from '../io/atomic-write';
 import { TOKENIZER_FILES } from './output';
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
@@ -60,13 +62,13 @@ export function checkpointPath(outputDir: string, step: number): string {
   return path.join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
 }
 
-/** Writes checkpoint-<step>/ under `outputDir` atomically; an existing one for that step is replaced. */
+/**
+ * Writes checkpoint-<step>/ under `outputDir` atomically; an existing one for that step is
+ * replaced safely (ts/io/atomic-write.ts: a crash mid-replacement leaves the old one or the new).
+ */
 export async function writeCheckpoint(outputDir: string, step: number, writer: CheckpointWriter): Promise<string> {
   const target = checkpointPath(outputDir, step);
-  let staging: string | undefined;
-  try {
-    await fs.mkdir(outputDir, { recursive: true });
-    staging = await fs.mkdtemp(path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.tmp-`));
+  await writeFolderAtomic(target, async (staging) => {
     await writer.writeNative(staging);
     for (const [rank, rngState] of writer.rngStates.entries()) await fs.writeFile(path.join(staging, rngStateFile(rank)), json(rngState));
     await fs.writeFile(path.join(staging, CHECKPOINT_FILES.resume), json(writer.resumeState));
@@ -79,18 +81,16 @@ export async function writeCheckpoint(outputDir: string, step: number, writer: C
         });
       }
     }
-    await fs.rm(target, { recursive: true, force: true });
-    await fs.rename(staging, target);
-    return target;
-  } catch (error) {
-    if (staging) await fs.rm(staging, { recursive: true, force: true });
-    if (error instanceof AlbertTrainerError) throw error;
-    throw new AlbertTrainerError('ERR_IO', `${target}: cannot write the checkpoint (${(error as Error).message})`);
-  }
+  }, { replace: true, what: 'the checkpoint' });
+  return target;
 }
 
-/** The checkpoint-<step>/ folders in `outputDir`, oldest first. */
+/**
+ * The checkpoint-<step>/ folders in `outputDir`, oldest first; a replacement that a stopped run
+ * left half-done is first finished or undone (recoverFoldersIn).
+ */
 export async function listCheckpoints(outputDir: string): Promise<Array<{ step: number; dir: string }>> {
+  await recoverFoldersIn(outputDir, CHECKPOINT_NAME);
   const entries = await fs.readdir(outputDir, { withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => entry.isDirectory() && CHECKPOINT_NAME.test(entry.name))
@@ -126,6 +126,7 @@ export async function findCheckpoint(spec: string, outputDir: string): Promise<s
     if (all.length === 0) throw new AlbertTrainerError('ERR_ARGUMENT', `--resume-from-checkpoint ${spec}: no checkpoint-<step> folder in ${outputDir}`);
     return all[all.length - 1].dir;
   }
+  await recoverFolder(spec);
   const stat = await fs.stat(spec).catch(() => undefined);
   if (!stat?.isDirectory()) throw new AlbertTrainerError('ERR_ARGUMENT', `--resume-from-checkpoint ${spec}: not a folder`);
   return spec;

@@ -5,6 +5,7 @@
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
+import { recoverFoldersIn, writeFolderAtomic } from '../io/atomic-write';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { type TrainingArguments, toHfTrainingArguments } from './arguments';
 import type { TrainResult } from './train-types';
@@ -13,17 +14,22 @@ import { epochAt, hfTrainerState } from './trainer-state';
 export { TOKENIZER_FILES } from '../data/tokenizer';
 import { TOKENIZER_FILES } from '../data/tokenizer';
 
+const CHECKPOINT_DIR = /^checkpoint-\d+$/;
+/** A checkpoint's staging folder (an interrupted write: incomplete) and a set-aside copy (ts/io/atomic-write.ts). */
+const CHECKPOINT_STAGING = /^\.checkpoint-\d+\.tmp-/;
+const CHECKPOINT_SET_ASIDE = /^\.checkpoint-\d+\.old-/;
+
 /**
  * Throws ERR_IO before any training when `dir` exists and is not empty (nothing is overwritten).
  * With `resuming`, a folder that holds only checkpoint-<step>/ folders (and a checkpoint's
- * leftover hidden staging folders) is accepted: that is where an interrupted run left them.
+ * leftover hidden staging or set-aside folders) is accepted: that is where an interrupted run left them.
  */
 export async function checkOutputDirectory(dir: string, options: { resuming?: boolean } = {}): Promise<void> {
   const entries = await fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw new AlbertTrainerError('ERR_IO', `${dir}: cannot use as the output directory (${error.message})`);
   });
-  const isCheckpointEntry = (name: string) => /^checkpoint-\d+$/.test(name) || /^\.checkpoint-\d+\.tmp-/.test(name);
+  const isCheckpointEntry = (name: string) => CHECKPOINT_DIR.test(name) || CHECKPOINT_STAGING.test(name) || CHECKPOINT_SET_ASIDE.test(name);
   const others = entries.filter((name) => !(options.resuming && isCheckpointEntry(name)));
   if (others.length > 0) {
     const hint = entries.some(isCheckpointEntry) && !options.resuming ? ' (it holds checkpoints: add --resume-from-checkpoint last to continue that run)' : '';
@@ -51,11 +57,15 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+/**
+ * Writes the output directory whole (ts/io/atomic-write.ts). The run's checkpoint-<step>/
+ * folders, already in `out.dir`, move into the new folder before it takes the old one's place;
+ * on a failure they move back. (A process killed while moving them leaves the ones already
+ * moved in the hidden `.<dir>.tmp-` folder beside it.)
+ */
 export async function writeOutputDirectory(out: OutputInput): Promise<void> {
-  const parent = path.dirname(path.resolve(out.dir));
-  const staging = await fs.mkdtemp(path.join(parent, `.${path.basename(out.dir)}.tmp-`));
   const moved: string[] = [];
-  try {
+  await writeFolderAtomic(out.dir, async (staging) => {
     await out.model.savePretrained(staging);
     for (const file of TOKENIZER_FILES) {
       await fs.copyFile(path.join(out.tokenizerDir, file), path.join(staging, file)).catch((error: NodeJS.ErrnoException) => {
@@ -70,32 +80,32 @@ export async function writeOutputDirectory(out: OutputInput): Promise<void> {
       : {};
     await fs.writeFile(path.join(staging, 'eval_results.json'), json(evalResults));
     await fs.writeFile(path.join(staging, 'README.md'), out.card);
-    // The run's checkpoint-<step>/ folders move into the new folder, then it takes the old one's place.
+    // The run's checkpoint-<step>/ folders move into the new folder (a half-done replacement of
+    // one finished first); then the old folder must be empty.
+    await recoverFoldersIn(out.dir, CHECKPOINT_DIR);
     const existing = await fs.readdir(out.dir).catch(() => [] as string[]);
-    for (const name of existing.filter((n) => /^\.checkpoint-\d+\.tmp-/.test(n))) await fs.rm(path.join(out.dir, name), { recursive: true, force: true });
-    for (const name of existing.filter((n) => /^checkpoint-\d+$/.test(n))) {
+    for (const name of existing.filter((n) => CHECKPOINT_STAGING.test(n))) await fs.rm(path.join(out.dir, name), { recursive: true, force: true });
+    for (const name of existing.filter((n) => CHECKPOINT_DIR.test(n))) {
       await fs.rename(path.join(out.dir, name), path.join(staging, name));
       moved.push(name);
     }
-    await fs.rmdir(out.dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    await fs.rename(staging, out.dir);
-  } catch (error) {
+    const left = await fs.readdir(out.dir).catch(() => [] as string[]);
+    if (left.length > 0) {
+      throw new AlbertTrainerError('ERR_IO', `${out.dir}: holds ${left.map((n) => JSON.stringify(n)).join(', ')}, not written by this run; the output directory is not replaced`);
+    }
+  }, {
+    replace: true,
+    what: 'the output directory',
     // Checkpoints already moved go back first: a failed write must not lose them.
-    if (moved.length > 0) await fs.mkdir(out.dir, { recursive: true }).catch(() => undefined);
-    let stranded = false;
-    for (const name of moved) {
-      await fs.rename(path.join(staging, name), path.join(out.dir, name)).catch(() => {
-        stranded = true;
-      });
-    }
-    if (stranded) {
-      throw new AlbertTrainerError('ERR_IO', `${out.dir}: cannot write the output directory (${(error as Error).message}); ` +
-        `its checkpoints could not be moved back and are in ${staging}`);
-    }
-    await fs.rm(staging, { recursive: true, force: true });
-    if (error instanceof AlbertTrainerError) throw error;
-    throw new AlbertTrainerError('ERR_IO', `${out.dir}: cannot write the output directory (${(error as Error).message})`);
-  }
+    onFailure: async (staging) => {
+      if (moved.length > 0) await fs.mkdir(out.dir, { recursive: true }).catch(() => undefined);
+      let stranded = false;
+      for (const name of moved) {
+        await fs.rename(path.join(staging, name), path.join(out.dir, name)).catch(() => {
+          stranded = true;
+        });
+      }
+      if (stranded) throw new AlbertTrainerError('ERR_IO', `${out.dir}: cannot write the output directory; its checkpoints could not be moved back and are in ${staging}`);
+    },
+  });
 }

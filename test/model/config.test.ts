@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AlbertTrainerError } from '../ts/errors';
+import { AlbertTrainerError } from '../../ts/errors';
 import {
   AlbertConfig,
   HF_TRANSFORMERS_VERSION,
@@ -14,8 +14,8 @@ import {
   readAlbertConfig,
   toNativeConfig,
   writeAlbertConfig,
-} from '../ts/model/config';
-import { SHARED_DATA, runReference } from './helpers/python';
+} from '../../ts/model/config';
+import { SHARED_DATA, runReference } from '../helpers/python';
 
 /** HF's `config.to_dict()` plus num_labels. */
 type HfView = Record<string, unknown>;
