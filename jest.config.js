@@ -18,18 +18,24 @@ const path = require('path');
 const TIERS = {
   unit: [
     'bench/options',
+    'cli/suggest',
     'data/dataset',
     'distributed/environment',
     'hub/progress',
     'hub/resolve',
     'tiers',
     'train/arguments',
+    'train/ignored-labels',
+    'train/resume',
   ],
   native: [
+    'io/atomic-write', // kills child processes mid-write (no CLI): a crash test of one module
     'native/addon-load', // loads dist/native.js in a child process: needs dist/ built
     'native/amp',
     'native/batch',
+    'native/binding-arguments',
     'native/config-errors',
+    'native/error-codes',
     'native/init',
     'native/kernels',
     'native/lifecycle',

@@ -5,7 +5,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT, SHARED_DATA } from './python';
+import { REPO_ROOT, SHARED_DATA } from './paths';
 
 export interface CliFixture {
   work: string;

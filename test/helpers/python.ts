@@ -3,9 +3,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const SHARED_DATA = process.env.ALBERT_TRAINER_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data');
+import { REPO_ROOT } from './paths';
 
 /** The python that has torch and transformers: $ALBERT_TRAINER_PYTHON, else the project's .venv. */
 export function referencePython(): string {

@@ -15,7 +15,8 @@ import {
   toNativeConfig,
   writeAlbertConfig,
 } from '../../ts/model/config';
-import { SHARED_DATA, runReference } from '../helpers/python';
+import { SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 /** HF's `config.to_dict()` plus num_labels. */
 type HfView = Record<string, unknown>;

@@ -1,38 +1,29 @@
 // Loading weights through AlbertForSequenceClassification.fromPretrained from crafted
-// model.safetensors files (written byte by byte here, see test/helpers/fixtures.ts): every
+// model.safetensors files (written byte by byte here, see test/helpers/safetensors.ts): every
 // broken file is one ERR_SAFETENSORS / ERR_CHECKPOINT / ERR_IO naming the file and the key or
 // byte offset; half-precision weights load; HF's non-persistent buffers are ignored.
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
+import { maxAbs, maxAbsDiff, sameValues, snapshot, tinyModel } from '../helpers/tiny-model';
+import { randomBatch } from '../helpers/batches';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+import { concatBytes, readBytes } from '../helpers/bytes';
 import {
-  type TensorEntry,
-  caught,
-  concatBytes,
   encodeSafetensors,
-  expectError,
-  expectWrapped,
   f32Entry,
   halfEntry,
   headerFor,
   i32Entry,
   i64Entry,
-  maxAbs,
-  maxAbsDiff,
   modelEntries,
-  randomBatch,
   rawSafetensors,
-  re,
-  readBytes,
-  removeTempDirs,
-  snapshot,
-  sameValues,
-  tempDir,
-  tinyModel,
+  type TensorEntry,
   u64le,
   writeModelDir,
-} from '../helpers/fixtures';
+} from '../helpers/safetensors';
+import { caught, expectError, expectWrapped, re } from '../helpers/expect-error';
 
 // initializer_range 0.25 gives logits of magnitude ~1, so the half-precision tolerances mean something.
 const CONFIG: AlbertConfigOverrides = { initializer_range: 0.25 };
