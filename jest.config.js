@@ -53,6 +53,7 @@ const TIERS = {
     'hub/hf-cache',
     'model/config',
     'model/pretrained',
+    'native/safetensors-python',
     'parity/hf_albert',
     'train/metrics',
     'train/schedule',
