@@ -1,20 +1,37 @@
 // Errors albert-trainer throws. Every one carries a stable `code` to switch on; the native
-// core uses the same codes (native/common/error.h). Messages name the file, line or field.
+// core uses the same codes. Messages name the file, line or field.
 
-export type ErrorCode =
-  | 'ERR_ARGUMENT' // a function argument or option of the wrong type or out of range (checked in TS)
-  | 'ERR_CONFIG' // a model config that is malformed or cannot be built
-  | 'ERR_INPUT' // a batch that does not fit the model
-  | 'ERR_SAFETENSORS' // a weights file that is unreadable or lies about its contents
-  | 'ERR_CHECKPOINT' // weights or state that do not fit the model (keys, shapes)
-  | 'ERR_DEVICE' // a device or precision this build or machine cannot run
-  | 'ERR_IO' // a file that cannot be read or written
-  | 'ERR_BUSY' // a call while another runs on the same model
-  | 'ERR_DISPOSED' // a call on a disposed model or trainer
-  | 'ERR_TORCH' // libtorch refused an operation
-  | 'ERR_NATIVE' // any other native failure
-  | 'ERR_DISTRIBUTED' // a rendezvous or collective across data-parallel processes failed (a peer died, hung or disagrees)
-  | 'ERR_ADDON_LOAD'; // the native addon could not be loaded
+/**
+ * The codes the native core throws, in the order of its one list (native/common/error.h).
+ * test/native/error-codes.test.ts holds this array equal to the addon's `errorCodes`.
+ */
+export const NATIVE_ERROR_CODES = [
+  'ERR_SAFETENSORS', // a weights file that is unreadable or lies about its contents
+  'ERR_CHECKPOINT', // weights or state that do not fit the model (keys, shapes, dtypes)
+  'ERR_CONFIG', // a model config that is malformed or cannot be built
+  'ERR_INPUT', // a batch that does not fit the model
+  'ERR_DEVICE', // a device or precision this build or machine cannot run
+  'ERR_IO', // a file that cannot be read or written
+  'ERR_TORCH', // libtorch refused an operation
+  'ERR_BUSY', // a call while another runs on the same model
+  'ERR_DISPOSED', // a call on a disposed model or trainer
+  'ERR_NATIVE', // any other native failure
+  'ERR_ARGUMENT', // a function argument or option of the wrong type or out of range
+  'ERR_DISTRIBUTED', // a rendezvous or collective across data-parallel processes failed (a peer died, hung or disagrees)
+] as const;
+
+/** The codes only TypeScript throws. */
+export const TS_ONLY_ERROR_CODES = [
+  'ERR_ADDON_LOAD', // the native addon could not be loaded
+] as const;
+
+export type ErrorCode = (typeof NATIVE_ERROR_CODES)[number] | (typeof TS_ONLY_ERROR_CODES)[number];
+
+const ERROR_CODES: ReadonlySet<string> = new Set<string>([...NATIVE_ERROR_CODES, ...TS_ONLY_ERROR_CODES]);
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && ERROR_CODES.has(code);
+}
 
 export class AlbertTrainerError extends Error {
   readonly code: ErrorCode;

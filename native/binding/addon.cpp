@@ -4,6 +4,7 @@
 #include "binding/model_wrap.h"
 #include "binding/process_group_wrap.h"
 #include "binding/trainer_wrap.h"
+#include "common/error.h"
 #include "common/torch.h"
 #include "train/host_allocator.h"
 #include "train/rng_state.h"
@@ -34,6 +35,15 @@ Napi::Value set_num_threads(const Napi::CallbackInfo& call) {
     at::set_num_threads(call[0].As<Napi::Number>().Int32Value());
     return call.Env().Undefined();
   });
+}
+
+// The codes every native error carries (native/common/error.h's one list), for the test that
+// holds ts/errors.ts to the same list.
+Napi::Array error_codes(Napi::Env env) {
+  constexpr size_t count = sizeof(codes::kAll) / sizeof(codes::kAll[0]);
+  Napi::Array out = Napi::Array::New(env, count);
+  for (uint32_t i = 0; i < count; ++i) out.Set(i, codes::kAll[i]);
+  return out;
 }
 
 }  // namespace
@@ -88,6 +98,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", TrainerWrap::define(env));
   exports.Set("ProcessGroup", ProcessGroupWrap::define(env));
   exports.Set("kernels", kernels_object(env));
+  exports.Set("errorCodes", error_codes(env));
   exports.Set("info", Napi::Function::New(env, info));
   exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
   exports.Set("manualSeed", Napi::Function::New(env, manual_seed));

@@ -11,13 +11,13 @@ Failure capture_current_exception() {
   } catch (const albert::Error& e) {
     return {e.code(), e.what()};
   } catch (const c10::Error& e) {
-    return {codes::kTorch, std::string("libtorch: ") + e.what_without_backtrace()};
+    return {codes::name(codes::kTorch), std::string("libtorch: ") + e.what_without_backtrace()};
   } catch (const std::bad_alloc&) {
-    return {codes::kNative, "out of memory"};
+    return {codes::name(codes::kNative), "out of memory"};
   } catch (const std::exception& e) {
-    return {codes::kNative, e.what()};
+    return {codes::name(codes::kNative), e.what()};
   } catch (...) {
-    return {codes::kNative, "unknown native exception"};
+    return {codes::name(codes::kNative), "unknown native exception"};
   }
 }
 

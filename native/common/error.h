@@ -8,33 +8,51 @@
 
 namespace albert {
 
-// Stable error codes, mirrored in ts/errors.ts.
+// The one list of the stable error codes: X(constant, code). The addon exports it as
+// `errorCodes`; ts/errors.ts's NATIVE_ERROR_CODES (from which the TypeScript type is derived)
+// must equal it, in order, or test/native/error-codes.test.ts fails.
+#define ALBERT_ERROR_CODES(X)                                                                         \
+  X(kSafetensors, "ERR_SAFETENSORS")   /* a weights file is unreadable or lies */                     \
+  X(kCheckpoint, "ERR_CHECKPOINT")     /* weights or state that do not fit the model (keys, shapes, dtypes) */ \
+  X(kConfig, "ERR_CONFIG")             /* a model config the core cannot build */                     \
+  X(kInput, "ERR_INPUT")               /* a batch that does not fit the model */                      \
+  X(kDevice, "ERR_DEVICE")             /* a device or dtype this build cannot run */                  \
+  X(kIo, "ERR_IO")                     /* a file that cannot be written or read */                    \
+  X(kTorch, "ERR_TORCH")               /* libtorch itself refused (c10::Error) */                     \
+  X(kBusy, "ERR_BUSY")                 /* a call while another runs on the same model */              \
+  X(kDisposed, "ERR_DISPOSED")         /* a call on a disposed model or trainer */                    \
+  X(kNative, "ERR_NATIVE")             /* anything else thrown by C++ */                              \
+  X(kArgument, "ERR_ARGUMENT")         /* an argument of the wrong JS type, or an option out of its range */ \
+  X(kDistributed, "ERR_DISTRIBUTED")   /* a rendezvous or collective across processes failed */
+
 namespace codes {
-inline constexpr const char* kSafetensors = "ERR_SAFETENSORS";  // a weights file is unreadable or lies
-inline constexpr const char* kCheckpoint = "ERR_CHECKPOINT";    // weights do not fit the model (keys, shapes)
-inline constexpr const char* kConfig = "ERR_CONFIG";            // a model config the core cannot build
-inline constexpr const char* kInput = "ERR_INPUT";              // a batch that does not fit the model
-inline constexpr const char* kDevice = "ERR_DEVICE";            // a device or dtype this build cannot run
-inline constexpr const char* kIo = "ERR_IO";                    // a file that cannot be written or read
-inline constexpr const char* kTorch = "ERR_TORCH";              // libtorch itself refused (c10::Error)
-inline constexpr const char* kBusy = "ERR_BUSY";                // a call while another runs on the same model
-inline constexpr const char* kDisposed = "ERR_DISPOSED";        // a call on a disposed model or trainer
-inline constexpr const char* kNative = "ERR_NATIVE";            // anything else thrown by C++
-inline constexpr const char* kArgument = "ERR_ARGUMENT";        // an option out of its range
-inline constexpr const char* kDistributed = "ERR_DISTRIBUTED";  // a rendezvous or collective across processes failed
+// What fail() takes: a constant from the list, never a free-form string.
+enum Code {
+#define ALBERT_ERROR_CODE_CONSTANT(constant, code) constant,
+  ALBERT_ERROR_CODES(ALBERT_ERROR_CODE_CONSTANT)
+#undef ALBERT_ERROR_CODE_CONSTANT
+};
+
+// The codes as strings, in the list's order (indexed by Code).
+inline constexpr const char* kAll[] = {
+#define ALBERT_ERROR_CODE_STRING(constant, code) code,
+    ALBERT_ERROR_CODES(ALBERT_ERROR_CODE_STRING)
+#undef ALBERT_ERROR_CODE_STRING
+};
+
+inline const char* name(Code code) { return kAll[code]; }
 }  // namespace codes
 
 class Error : public std::runtime_error {
  public:
-  Error(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const noexcept { return code_; }
+  Error(codes::Code code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  const char* code() const noexcept { return codes::name(code_); }
 
  private:
-  std::string code_;
+  codes::Code code_;
 };
 
-[[noreturn]] inline void fail(const char* code, const std::string& message) {
+[[noreturn]] inline void fail(codes::Code code, const std::string& message) {
   throw Error(code, message);
 }
 
