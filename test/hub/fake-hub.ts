@@ -1,7 +1,7 @@
 // A fake HF hub on 127.0.0.1 for tests: serves repo files in the hub's URL layout, with the
 // headers huggingface_hub reads (X-Repo-Commit; ETag = git blob sha1 for small files; for LFS
-// files a 302 to a CDN path with X-Linked-Etag = sha256), the dataset listing API, and 404s
-// with X-Error-Code. Every request is recorded; `intercept` lets a test answer one itself.
+// files a 302 to a CDN path with X-Linked-Etag = sha256), the dataset listing API, the tree API
+// (what snapshot_download lists), and 404s with X-Error-Code. Every request is recorded; `intercept` lets a test answer one itself.
 import { createHash } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -51,6 +51,26 @@ function notFound(response: http.ServerResponse, code: string, commit?: string):
   response.end('not found');
 }
 
+/** The entries under `folder` ('' for the root) at a commit, as the hub's tree API lists them. */
+function treeEntries(repo: FakeRepo, commit: string, folder: string, recursive: boolean): object[] {
+  const prefix = folder === '' ? '' : `${folder.replace(/\/$/, '')}/`;
+  const entries = new Map<string, object>();
+  for (const [file, body] of Object.entries(repo.commits[commit])) {
+    if (!file.startsWith(prefix)) continue;
+    const parts = file.slice(prefix.length).split('/');
+    // The folders between `folder` and the file (only the first unless recursive).
+    for (let depth = 1; depth < parts.length && (recursive || depth === 1); depth++) {
+      const dir = prefix + parts.slice(0, depth).join('/');
+      entries.set(dir, { type: 'directory', path: dir, oid: sha1(`tree ${dir}`) });
+    }
+    if (parts.length > 1 && !recursive) continue;
+    const size = bytes(body).length;
+    const lfs = repo.lfs?.includes(file) ? { lfs: { size, oid: sha256(body), pointerSize: 134 } } : {};
+    entries.set(file, { type: 'file', path: file, size, oid: gitBlobSha(body), ...lfs });
+  }
+  return [...entries.values()];
+}
+
 function serve(hub: FakeHub, request: http.IncomingMessage, response: http.ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://fake');
   const path = decodeURIComponent(url.pathname);
@@ -77,6 +97,17 @@ function serve(hub: FakeHub, request: http.IncomingMessage, response: http.Serve
     if (!commit) return notFound(response, 'RevisionNotFound');
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ id: listing[1], sha: commit, siblings: Object.keys(repo.commits[commit]).map((rfilename) => ({ rfilename })) }));
+    return;
+  }
+  // The tree API (huggingface_hub's list_repo_tree, which snapshot_download reads): files with
+  // their git blob sha, LFS files with their sha256, and (recursive) the folders between.
+  const tree = path.match(/^\/api\/(models|datasets)\/(.+)\/tree\/([^/]+)(?:\/(.*))?$/);
+  if (tree) {
+    const { repo, commit } = lookup(hub, tree[1] === 'datasets' ? `datasets/${tree[2]}` : tree[2], tree[3]);
+    if (!repo) return notFound(response, 'RepoNotFound');
+    if (!commit) return notFound(response, 'RevisionNotFound');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(treeEntries(repo, commit, tree[4] ?? '', url.searchParams.get('recursive') === 'true')));
     return;
   }
   const resolve = path.match(/^\/((?:datasets\/)?[^/]+(?:\/[^/]+)?)\/resolve\/([^/]+)\/(.+)$/);
