@@ -5,8 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { ReadDatasetOptions, parseDataset, readDataset } from '../../ts/data/dataset';
 import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
-import { SHARED_DATA } from '../helpers/python';
-import { concatBytes, expectThrowSync } from '../helpers/fixtures';
+import { SHARED_DATA } from '../helpers/paths';
+import { concatBytes } from '../helpers/bytes';
+import { expectThrowSync } from '../helpers/expect-error';
 
 let dir: string;
 beforeAll(() => {
@@ -59,22 +60,34 @@ describe('SUBJ', () => {
     return out;
   }
 
-  test('train.jsonl: 8000 rows, 3967 objective (0) / 4033 subjective (1), integer labels', () => {
-    const data = readDataset(path.join(SHARED_DATA, 'subj', 'train.jsonl'));
-    expect(data.rows).toHaveLength(8000);
+  /** The file's own facts, read line by line with JSON.parse (not by the reader under test). */
+  function facts(file: string): { rows: number; counts: number[]; first: Record<string, unknown> } {
+    const records = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { rows: records.length, counts: counts(records.map((r) => r.label as number)), first: records[0] };
+  }
+
+  test('train.jsonl: every line a row, the label counts of the file, integer labels named by label_text', () => {
+    const file = path.join(SHARED_DATA, 'subj', 'train.jsonl');
+    const expected = facts(file);
+    const data = readDataset(file);
+    expect(expected.rows).toBeGreaterThan(1000);
+    expect(data.rows).toHaveLength(expected.rows);
     expect(data.format).toBe('jsonl');
     expect(data.numLabels).toBe(2);
-    expect(data.labelNames).toBeUndefined();
-    expect(counts(data.rows.map((r) => r.label))).toEqual([3967, 4033]);
-    expect(data.rows[0]).toEqual({ text: "the tucks have a secret , they 're immortal . they", label: 0, line: 1 });
-    expect(data.rows[7999].line).toBe(8000);
+    // label 0/1 beside label_text objective/subjective: the names the CLI gives the model's id2label.
+    expect(data.labelNames).toEqual(['objective', 'subjective']);
+    expect(counts(data.rows.map((r) => r.label))).toEqual(expected.counts);
+    expect(data.rows[0]).toEqual({ text: expected.first.text, label: expected.first.label, line: 1 });
+    expect(data.rows[expected.rows - 1].line).toBe(expected.rows);
     expect(data.rows.every((r) => r.text.trim() !== '' && r.textPair === undefined)).toBe(true);
   });
 
-  test('test.jsonl: 2000 rows, 1033 / 967', () => {
-    const data = readDataset(path.join(SHARED_DATA, 'subj', 'test.jsonl'), { numLabels: 2 });
-    expect(data.rows).toHaveLength(2000);
-    expect(counts(data.rows.map((r) => r.label))).toEqual([1033, 967]);
+  test('test.jsonl: every line a row, the label counts of the file', () => {
+    const file = path.join(SHARED_DATA, 'subj', 'test.jsonl');
+    const expected = facts(file);
+    const data = readDataset(file, { numLabels: 2 });
+    expect(data.rows).toHaveLength(expected.rows);
+    expect(counts(data.rows.map((r) => r.label))).toEqual(expected.counts);
   });
 
   test('label_text as the label column gives sorted names that agree with the ids', () => {
@@ -175,17 +188,17 @@ describe('JSON Lines: bad rows', () => {
     expectError(
       () => readDataset(file),
       'ERR_INPUT',
-      `${file}:1: no "text" column (the default textColumn); the columns are "sentence", "label"; pass textColumn to name another`,
+      `${file}:1: no "text" column (the default textColumn); the columns are "sentence", "label"; pass textColumn "sentence" to read it`,
     );
   });
 
   test('an unknown column named by the user says which columns exist', () => {
     const file = write('.jsonl', jsonl({ text: 'a', label: 0 }));
-    expectError(() => readDataset(file, { labelColumn: 'y' }), 'ERR_INPUT', `${file}:1: labelColumn "y" is not a column; the columns are "text", "label"`);
+    expectError(() => readDataset(file, { labelColumn: 'y' }), 'ERR_INPUT', `${file}:1: labelColumn "y" is not a column; the columns are "text", "label"; pass labelColumn "label" to read it`);
     expectError(
       () => readDataset(file, { textPairColumn: 'b' }),
       'ERR_INPUT',
-      `${file}:1: textPairColumn "b" is not a column; the columns are "text", "label"`,
+      `${file}:1: textPairColumn "b" is not a column; the columns are "text", "label"; name one with textPairColumn`,
     );
   });
 
@@ -408,7 +421,7 @@ describe('CSV and TSV', () => {
     expectError(
       () => readDataset(missing),
       'ERR_INPUT',
-      `${missing}:1: no "text" column (the default textColumn); the columns are "sentence", "label"; pass textColumn to name another`,
+      `${missing}:1: no "text" column (the default textColumn); the columns are "sentence", "label"; pass textColumn "sentence" to read it`,
     );
   });
 

@@ -10,7 +10,8 @@ import { holdOut, planData } from '../../ts/data/plan';
 import { pickColumns, readSplit } from '../../ts/data/read-split';
 import { cardClassNames, resolveLayout, splitOfName } from '../../ts/data/splits';
 import { resolveDataset } from '../../ts/resolve';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 type Loaded = Record<string, Record<string, { rows: [string, string | null, number | string][]; names: string[] | null }>>;
 
@@ -87,7 +88,7 @@ describe('bad input: one clear message naming the file', () => {
   });
   test('a text column of numbers', async () => {
     await expect(readSplit([fx('bad', 'numbers.parquet')], { textColumn: 'text' })).rejects.toThrow(
-      `${fx('bad', 'numbers.parquet')}: the text column "text" holds integer values, not strings; name the text with --text-column`);
+      `${fx('bad', 'numbers.parquet')}: the text column "text" holds integer values, not strings; name the text with textColumn`);
     // Not named: no string column to pick.
     await expect(readSplit([fx('bad', 'numbers.parquet')])).rejects.toThrow('the text column "text" holds integer values');
   });
@@ -96,7 +97,7 @@ describe('bad input: one clear message naming the file', () => {
   });
   test('the label column absent', async () => {
     await expect(readSplit([fx('bad', 'bools.parquet')], { labelColumn: 'stars' })).rejects.toThrow(
-      `${fx('bad', 'bools.parquet')}: no "stars" column (--label-column); the columns are "text", "label", "other"`);
+      `${fx('bad', 'bools.parquet')}: labelColumn "stars" is not a column; the columns are "text", "label", "other"; name one with labelColumn`);
   });
   test('a missing split, and an unlabelled split asked for', async () => {
     const base = { dataset: fx('glue'), datasetConfigName: 'sst2', validationSplitPercentage: 10, seed: 42, evaluates: true };

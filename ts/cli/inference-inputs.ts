@@ -6,9 +6,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { parseDelimited } from '../data/delimited';
+import { columnNotFound, withFlagNames } from '../data/columns';
+import { checkText } from '../data/dataset';
+import { TEXT_EXTENSIONS, type TextFormat, type TextTable, decodeText, hasColumn, parseTextTable } from '../data/text-rows';
 import { AlbertTokenizer } from '../data/tokenizer';
-import { AlbertTrainerError, describe, invalidArgument } from '../errors';
+import { AlbertTrainerError, invalidArgument } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification, PYTORCH_WEIGHTS_FILE, WEIGHTS_FILE, findWeightsFile } from '../model/albert';
@@ -133,13 +135,15 @@ export function labelNames(config: AlbertConfig): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Unlabelled input files (predict --file)
+// Unlabelled input files (predict --file), read as the labelled reader reads them (ts/data/text-rows.ts)
 
 export interface TextRow {
   text: string;
   textPair?: string;
   /** 1-based line of the file where the row starts. */
   line: number;
+  /** The row's `id` (else `idx`) column, when the file has one: what the output row names it by. */
+  id?: unknown;
 }
 
 export interface TextColumns {
@@ -147,34 +151,18 @@ export interface TextColumns {
   textPairColumn?: string;
 }
 
-const FORMATS: Record<string, 'jsonl' | 'csv' | 'tsv'> = { '.jsonl': 'jsonl', '.json': 'jsonl', '.csv': 'csv', '.tsv': 'tsv' };
-
-function columnList(names: readonly string[]): string {
-  return names.length === 0 ? '(none)' : names.map((n) => JSON.stringify(n)).join(', ');
-}
-
-function checkRowText(value: unknown, flag: string, column: string, file: string, line: number): string {
-  if (typeof value !== 'string') {
-    throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the ${flag === '--text-column' ? 'text' : 'text pair'} (column "${column}") is ${describe(value)}; expected a string`);
-  }
-  if (value.trim() === '') {
-    throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the ${flag === '--text-column' ? 'text' : 'text pair'} (column "${column}") is ${value === '' ? 'empty' : 'only whitespace'}`);
-  }
-  return value;
-}
-
-function missingColumn(column: string, flag: string, columns: string[], file: string, line: number): AlbertTrainerError {
-  return new AlbertTrainerError('ERR_INPUT', `${file}:${line}: ${flag} "${column}" is not a column; the columns are ${columnList(columns)}`);
-}
+/** Columns that name a row, in the order they are looked for (GLUE's idx, most others' id). */
+export const ID_COLUMNS = ['id', 'idx'] as const;
 
 /**
- * The texts of a JSON Lines, CSV or TSV file (format by extension), as readDataset reads them
- * but with no label column: the first problem is one ERR_INPUT naming `file:line`.
+ * The texts of a JSON Lines, CSV, TSV or text (one per line) file, format by extension, as
+ * readDataset reads them but with no label column: the first problem is one ERR_INPUT naming
+ * `file:line`, with the CLI's flag names.
  */
 export function readTextRows(file: string, columns: TextColumns): TextRow[] {
-  const format = FORMATS[path.extname(file).toLowerCase()];
+  const format = TEXT_EXTENSIONS[path.extname(file).toLowerCase()];
   if (format === undefined) {
-    throw new AlbertTrainerError('ERR_ARGUMENT', `--file ${file}: cannot tell the format from the extension; use .jsonl, .json, .csv or .tsv`);
+    throw new AlbertTrainerError('ERR_ARGUMENT', `--file ${file}: cannot tell the format from the extension; use .jsonl, .json, .csv, .tsv or .txt (one text per line)`);
   }
   let bytes: Buffer;
   try {
@@ -182,73 +170,32 @@ export function readTextRows(file: string, columns: TextColumns): TextRow[] {
   } catch (error) {
     throw new AlbertTrainerError('ERR_IO', `--file ${file}: cannot read: ${(error as Error).message}`);
   }
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  } catch {
-    throw new AlbertTrainerError('ERR_INPUT', `${file}: not valid UTF-8; save the file as UTF-8`);
+    return textRows(parseTextTable(decodeText(bytes, file), file, format), file, format, columns);
+  } catch (error) {
+    throw withFlagNames(error);
   }
-  const rows = format === 'jsonl' ? readJsonLines(text, file, columns) : readDelimitedRows(text, file, format === 'csv' ? ',' : '\t', columns);
-  if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is empty)`);
-  return rows;
 }
 
-function readJsonLines(text: string, file: string, { textColumn, textPairColumn }: TextColumns): TextRow[] {
-  const lines = text.split(/\r\n|\r|\n/);
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last].trim() === '') last--;
-  const rows: TextRow[] = [];
-  for (let i = 0; i <= last; i++) {
-    const line = i + 1;
-    if (lines[i].trim() === '') {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: blank line between rows; JSON Lines has one object on every line`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(lines[i]);
-    } catch (error) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: malformed JSON: ${(error as Error).message}`);
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a JSON object`);
-    }
-    const record = value as Record<string, unknown>;
-    const has = (column: string) => Object.prototype.hasOwnProperty.call(record, column);
-    if (!has(textColumn)) throw missingColumn(textColumn, '--text-column', Object.keys(record), file, line);
-    const row: TextRow = { text: checkRowText(record[textColumn], '--text-column', textColumn, file, line), line };
-    if (textPairColumn !== undefined) {
-      if (!has(textPairColumn)) throw missingColumn(textPairColumn, '--text-pair-column', Object.keys(record), file, line);
-      row.textPair = checkRowText(record[textPairColumn], '--text-pair-column', textPairColumn, file, line);
-    }
-    rows.push(row);
+function textRows(table: TextTable, file: string, format: TextFormat, { textColumn, textPairColumn }: TextColumns): TextRow[] {
+  if (table.records.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is ${format === 'txt' ? 'empty or blank' : 'empty'})`);
+  if (format === 'txt' && (textColumn !== 'text' || textPairColumn !== undefined)) {
+    throw new AlbertTrainerError('ERR_ARGUMENT', `--file ${file}: a .txt file holds one text per line and has no columns; --text-column and --text-pair-column read jsonl, csv and tsv`);
   }
-  return rows;
-}
-
-function readDelimitedRows(text: string, file: string, delimiter: string, { textColumn, textPairColumn }: TextColumns): TextRow[] {
-  const records = parseDelimited(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, delimiter, file);
-  if (records.length === 0) return [];
-  const header = records[0];
-  if (header.blank) throw new AlbertTrainerError('ERR_INPUT', `${file}:1: the header row is blank; the first line must name the columns`);
-  const names = header.fields;
-  const textAt = names.indexOf(textColumn);
-  if (textAt < 0) throw missingColumn(textColumn, '--text-column', names, file, header.line);
-  const pairAt = textPairColumn === undefined ? -1 : names.indexOf(textPairColumn);
-  if (textPairColumn !== undefined && pairAt < 0) throw missingColumn(textPairColumn, '--text-pair-column', names, file, header.line);
-  let last = records.length - 1;
-  while (last > 0 && records[last].blank) last--;
-  const rows: TextRow[] = [];
-  for (let r = 1; r <= last; r++) {
-    const { line, fields, blank } = records[r];
-    if (blank) throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: blank line between rows; remove it`);
-    if (fields.length !== names.length) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row has ${fields.length} field(s) but the header has ${names.length} (${columnList(names)}); a field that holds the delimiter must be quoted`);
+  const wanted = [['textColumn', textColumn], ['textPairColumn', textPairColumn]] as const;
+  const idColumn = ID_COLUMNS.find((name) => table.columns.includes(name) && name !== textColumn && name !== textPairColumn);
+  return table.records.map((record) => {
+    const { line } = record;
+    for (const [option, name] of wanted) {
+      if (name !== undefined && !hasColumn(record, name)) {
+        throw columnNotFound(`${file}:${line}`, option, name, Object.keys(record.values), { taken: [textColumn, ...(textPairColumn ? [textPairColumn] : [])] });
+      }
     }
-    const row: TextRow = { text: checkRowText(fields[textAt], '--text-column', textColumn, file, line), line };
-    if (pairAt >= 0) row.textPair = checkRowText(fields[pairAt], '--text-pair-column', textPairColumn as string, file, line);
-    rows.push(row);
-  }
-  return rows;
+    const row: TextRow = { text: checkText(record.values[textColumn], 'text', textColumn, file, line), line };
+    if (textPairColumn !== undefined) row.textPair = checkText(record.values[textPairColumn], 'text pair', textPairColumn, file, line);
+    if (idColumn !== undefined && hasColumn(record, idColumn)) row.id = record.values[idColumn];
+    return row;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

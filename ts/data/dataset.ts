@@ -4,19 +4,9 @@
 // (`file:` alone for what concerns the whole file). Codes: ERR_IO (unreadable), ERR_INPUT (the
 // file's contents), ERR_ARGUMENT (the options).
 //
-// Formats (by extension, or `format`):
-//   jsonl  .jsonl / .json: one JSON object per line. A blank line between rows is an error
-//          (pandas would skip it, but it usually marks a file that was cut and pasted
-//          together); blank lines after the last row are fine.
-//   csv    .csv: RFC 4180. The first record is the header. A field that starts with `"` is
-//          quoted: it may hold the delimiter, line breaks and `""` for one quote, and must be
-//          followed by the delimiter or the end of the record. A `"` inside an unquoted field
-//          is kept as text (as Python's csv and pandas do). Every row has the header's number
-//          of fields.
-//   tsv    .tsv: the same with a tab as the delimiter (what pandas, and so HF's csv loader with
-//          sep="\t", read).
-// In all three: a UTF-8 BOM is skipped, lines end in \n, \r\n or \r, and bytes that are not
-// UTF-8 are an error naming the line and byte offset.
+// Formats (by extension, or `format`): jsonl (.jsonl / .json), csv (.csv), tsv (.tsv), read
+// as ts/data/text-rows.ts reads them (blank lines, quoting, header, BOM, line breaks, UTF-8).
+// A column that is not there is one error naming the columns there are (ts/data/columns.ts).
 //
 // Labels: every row's label is either a class id (an integer; in CSV/TSV a field that reads as
 // a number, as pandas infers) or a label name (a string), never a mix.
@@ -26,16 +16,20 @@
 //     A train file and its eval file can sort to different maps when one lacks a class: read
 //     the eval file with the train file's label2id.
 //   - ids, no numLabels: numLabels = max + 1.
+//   - ids and a `label_text` column that gives each class one name: those are labelNames (as
+//     the CLI names SetFit datasets' classes; ts/data/label-names.ts).
 // A number with an integral value is an id (JSON cannot tell 1 from 1.0 after parsing, so CSV
 // reads "1.0" the same way); 0.5, true, null and empty labels are errors.
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
-import { parseDelimited } from './delimited';
-import { LabelReader, type RawLabel, numberLabel, quotedList } from './label-reader';
-import { decodeUtf8 } from './utf8';
+import { type ColumnOption, columnNotFound, quotedList } from './columns';
+import type { DataFormat, DatasetRow, LabelledDataset } from './dataset-types';
+import { LABEL_TEXT_COLUMN, LabelTextNames } from './label-names';
+import { LabelReader, type RawLabel, numberLabel } from './label-reader';
+import { type TextRecord, decodeText, hasColumn, parseTextTable } from './text-rows';
 
-export type DataFormat = 'jsonl' | 'csv' | 'tsv';
+export type { DataFormat, DatasetRow, LabelledDataset } from './dataset-types';
 
 export interface ReadDatasetOptions {
   /** 'jsonl', 'csv' or 'tsv'; default: from the extension (.jsonl/.json, .csv, .tsv). */
@@ -52,23 +46,6 @@ export interface ReadDatasetOptions {
   numLabels?: number;
 }
 
-export interface DatasetRow {
-  text: string;
-  textPair?: string;
-  /** Class id in [0, numLabels). */
-  label: number;
-  /** 1-based line of the file where the row starts. */
-  line: number;
-}
-
-export interface LabelledDataset {
-  rows: DatasetRow[];
-  /** id -> name, when labels are names or label2id was given; undefined for integer labels. */
-  labelNames?: string[];
-  numLabels: number;
-  format: DataFormat | 'parquet';
-}
-
 const OPTION_NAMES = ['format', 'textColumn', 'textPairColumn', 'labelColumn', 'label2id', 'numLabels'] as const;
 const FORMATS: readonly DataFormat[] = ['jsonl', 'csv', 'tsv'];
 const EXTENSIONS: Record<string, DataFormat> = { '.jsonl': 'jsonl', '.json': 'jsonl', '.csv': 'csv', '.tsv': 'tsv' };
@@ -78,6 +55,14 @@ const EXTENSIONS: Record<string, DataFormat> = { '.jsonl': 'jsonl', '.json': 'js
  * is read and checked at once (SUBJ train, 1.4 MB: ~40 ms). Throws AlbertTrainerError.
  */
 export function readDataset(file: string, options: ReadDatasetOptions = {}): LabelledDataset {
+  return readDatasetShard(file, options);
+}
+
+/**
+ * readDataset for one shard of a split (read-split.ts): the rows' label_text names go to
+ * `labelText`, which the caller turns into names once every shard is read.
+ */
+export function readDatasetShard(file: string, options: ReadDatasetOptions, labelText?: LabelTextNames): LabelledDataset {
   if (typeof file !== 'string' || file === '') throw invalidArgument('a file path', 'file', file);
   const opts = checkOptions(options);
   const format = opts.format ?? formatFromExtension(file);
@@ -87,7 +72,7 @@ export function readDataset(file: string, options: ReadDatasetOptions = {}): Lab
   } catch (e) {
     throw new AlbertTrainerError('ERR_IO', `${file}: cannot read: ${(e as Error).message}`);
   }
-  return parseChecked(bytes, file, opts, format);
+  return parseChecked(bytes, file, opts, format, labelText);
 }
 
 /** readDataset on contents already in memory; `file` is the name used in messages. */
@@ -97,19 +82,45 @@ export function parseDataset(contents: ArrayBufferView | string, file: string, o
   return parseChecked(contents, file, opts, opts.format ?? formatFromExtension(file));
 }
 
-function parseChecked(contents: ArrayBufferView | string, file: string, opts: CheckedOptions, format: DataFormat): LabelledDataset {
-  let text: string;
-  if (typeof contents === 'string') {
-    text = contents.charCodeAt(0) === 0xfeff ? contents.slice(1) : contents;
-  } else if (ArrayBuffer.isView(contents)) {
-    text = decodeUtf8(new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), file);
-  } else {
+function parseChecked(contents: ArrayBufferView | string, file: string, opts: CheckedOptions, format: DataFormat, shared?: LabelTextNames): LabelledDataset {
+  if (typeof contents !== 'string' && !ArrayBuffer.isView(contents)) {
     throw invalidArgument('a string or bytes (Buffer, Uint8Array)', 'contents', contents);
   }
+  const table = parseTextTable(decodeText(contents, file), file, format);
+  if (table.records.length === 0) {
+    if (table.columns.length > 0 && format !== 'jsonl') throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows after the header (line ${table.columnsLine})`);
+    throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is empty)`);
+  }
+  checkColumns(table.columns, file, table.columnsLine, opts);
   const labels = new LabelReader(file, { ...opts, format });
-  const rows = format === 'jsonl' ? readJsonLines(text, file, opts, labels) : readDelimited(text, file, format, opts, labels);
-  if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is empty)`);
-  return labels.finish(rows);
+  const rows = table.records.map((record) => labelledRow(record, file, format, opts, labels));
+  // Class names from a label_text column beside integer labels, in the same pass (label-names.ts).
+  const labelText = shared ?? new LabelTextNames();
+  if (opts.labelColumn !== LABEL_TEXT_COLUMN) table.records.forEach((record, i) => labelText.add(rows[i].label, record.values[LABEL_TEXT_COLUMN]));
+  const data = labels.finish(rows);
+  const names = shared || data.labelNames ? undefined : labelText.names(data.numLabels);
+  return names ? { ...data, labelNames: names } : data;
+}
+
+/** One row: its text(s) and its label, each checked (a `file:line:` error naming the column). */
+function labelledRow(record: TextRecord, file: string, format: DataFormat, opts: CheckedOptions, labels: LabelReader): DatasetRow {
+  const { line } = record;
+  const field = (option: ColumnOption, name: string): unknown => {
+    if (!hasColumn(record, name)) {
+      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row has no "${name}" column (${option}); its columns are ${quotedList(Object.keys(record.values))}`);
+    }
+    return record.values[name];
+  };
+  const rawLabel = field('labelColumn', opts.labelColumn);
+  const row: DatasetRow = {
+    text: checkText(field('textColumn', opts.textColumn), 'text', opts.textColumn, file, line),
+    label: labels.read(format === 'jsonl' ? jsonLabel(rawLabel, file, line, opts.labelColumn) : fieldLabel(rawLabel as string, file, line, opts.labelColumn), line),
+    line,
+  };
+  if (opts.textPairColumn !== undefined) {
+    row.textPair = checkText(field('textPairColumn', opts.textPairColumn), 'text pair', opts.textPairColumn, file, line);
+  }
+  return row;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,53 +225,7 @@ function formatFromExtension(file: string): DataFormat {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON Lines
-
-function readJsonLines(text: string, file: string, opts: CheckedOptions, labels: LabelReader): DatasetRow[] {
-  const lines = text.split(/\r\n|\r|\n/);
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last].trim() === '') last--;
-  const rows: DatasetRow[] = [];
-  const arrayHint = (lines[0] ?? '').trimStart().startsWith('[')
-    ? "; the file looks like one JSON array, and albert-trainer reads JSON Lines: one object per line (jq -c '.[]' converts it)"
-    : '';
-  for (let i = 0; i <= last; i++) {
-    const line = i + 1;
-    const source = lines[i];
-    if (source.trim() === '') {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: blank line between rows; JSON Lines has one object on every line`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(source);
-    } catch (e) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: malformed JSON: ${(e as Error).message}${line === 1 ? arrayHint : ''}`);
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row is ${what}, not a JSON object${line === 1 ? arrayHint : ''}`);
-    }
-    const record = value as Record<string, unknown>;
-    const columns = Object.keys(record);
-    if (rows.length === 0) checkColumns(columns, file, line, opts);
-    const field = (option: string, name: string): unknown => {
-      if (!Object.prototype.hasOwnProperty.call(record, name)) {
-        throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: the row has no "${name}" column (${option}); its columns are ${quotedList(columns)}`);
-      }
-      return record[name];
-    };
-    const row: DatasetRow = {
-      text: checkText(field('textColumn', opts.textColumn), 'text', opts.textColumn, file, line),
-      label: labels.read(jsonLabel(field('labelColumn', opts.labelColumn), file, line, opts.labelColumn), line),
-      line,
-    };
-    if (opts.textPairColumn !== undefined) {
-      row.textPair = checkText(field('textPairColumn', opts.textPairColumn), 'text pair', opts.textPairColumn, file, line);
-    }
-    rows.push(row);
-  }
-  return rows;
-}
+// Labels
 
 function jsonLabel(value: unknown, file: string, line: number, column: string): RawLabel {
   if (typeof value === 'number') return numberLabel(value, String(value), file, line, column);
@@ -273,52 +238,6 @@ function jsonLabel(value: unknown, file: string, line: number, column: string): 
     'ERR_INPUT',
     `${file}:${line}: the label (column "${column}") is ${what}; expected an integer class id or a label name (string)`,
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSV / TSV
-
-function readDelimited(text: string, file: string, format: 'csv' | 'tsv', opts: CheckedOptions, labels: LabelReader): DatasetRow[] {
-  const delimiter = format === 'csv' ? ',' : '\t';
-  const records = parseDelimited(text, delimiter, file);
-  if (records.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows (the file is empty)`);
-  const header = records[0];
-  if (header.blank) throw new AlbertTrainerError('ERR_INPUT', `${file}:1: the header row is blank; the first line must name the columns`);
-  const columns = header.fields;
-  columns.forEach((name, i) => {
-    const first = columns.indexOf(name);
-    if (name !== '' && first !== i) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${header.line}: the header names the column "${name}" twice (fields ${first + 1} and ${i + 1})`);
-    }
-  });
-  checkColumns(columns, file, header.line, opts);
-  const textAt = columns.indexOf(opts.textColumn);
-  const labelAt = columns.indexOf(opts.labelColumn);
-  const pairAt = opts.textPairColumn === undefined ? -1 : columns.indexOf(opts.textPairColumn);
-  let last = records.length - 1;
-  while (last > 0 && records[last].blank) last--;
-  const rows: DatasetRow[] = [];
-  const delimiterName = format === 'csv' ? '","' : 'a tab';
-  for (let r = 1; r <= last; r++) {
-    const { line, fields, blank } = records[r];
-    if (blank) throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: blank line between rows; remove it`);
-    if (fields.length !== columns.length) {
-      throw new AlbertTrainerError(
-        'ERR_INPUT',
-        `${file}:${line}: the row has ${fields.length} field(s) but the header has ${columns.length} (${quotedList(columns)}); ` +
-          `a field that holds ${delimiterName} must be quoted`,
-      );
-    }
-    const row: DatasetRow = {
-      text: checkText(fields[textAt], 'text', opts.textColumn, file, line),
-      label: labels.read(fieldLabel(fields[labelAt], file, line, opts.labelColumn), line),
-      line,
-    };
-    if (pairAt >= 0) row.textPair = checkText(fields[pairAt], 'text pair', opts.textPairColumn as string, file, line);
-    rows.push(row);
-  }
-  if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${file}: no rows after the header (line ${header.line})`);
-  return rows;
 }
 
 const INTEGER = /^[+-]?\d+$/;
@@ -336,20 +255,15 @@ function fieldLabel(value: string, file: string, line: number, column: string): 
 // Columns, text and labels
 
 function checkColumns(columns: string[], file: string, line: number, opts: CheckedOptions): void {
-  const wanted: [string, string | undefined][] = [
+  const wanted: [ColumnOption, string | undefined][] = [
     ['textColumn', opts.textColumn],
     ['textPairColumn', opts.textPairColumn],
     ['labelColumn', opts.labelColumn],
   ];
+  const taken = wanted.map(([, name]) => name).filter((name): name is string => name !== undefined && columns.includes(name));
   for (const [option, name] of wanted) {
     if (name === undefined || columns.includes(name)) continue;
-    if (opts.given.has(option)) {
-      throw new AlbertTrainerError('ERR_INPUT', `${file}:${line}: ${option} "${name}" is not a column; the columns are ${quotedList(columns)}`);
-    }
-    throw new AlbertTrainerError(
-      'ERR_INPUT',
-      `${file}:${line}: no "${name}" column (the default ${option}); the columns are ${quotedList(columns)}; pass ${option} to name another`,
-    );
+    throw columnNotFound(`${file}:${line}`, option, name, columns, { isDefault: !opts.given.has(option), taken });
   }
 }
 

@@ -2,7 +2,11 @@
 // one kind per file; names map through label2id or, without it, sort by code point as HF
 // datasets' ClassLabel does (see ts/data/dataset.ts's header for the rules).
 import { AlbertTrainerError } from '../errors';
-import type { DataFormat, DatasetRow, LabelledDataset } from './dataset';
+import { quotedList } from './columns';
+import type { DataFormat, DatasetRow, LabelledDataset } from './dataset-types';
+
+/** Kept for importers that predate ts/data/columns.ts. */
+export { quotedList } from './columns';
 
 /** What the label reader needs of the reader's checked options. */
 export interface LabelOptions {
@@ -10,11 +14,6 @@ export interface LabelOptions {
   labelColumn: string;
   label2id?: Map<string, number>;
   numLabels?: number;
-}
-
-/** Names as a message lists them: quoted, comma-separated, "(none)" for none. */
-export function quotedList(names: readonly string[]): string {
-  return names.length === 0 ? '(none)' : names.map((name) => JSON.stringify(name)).join(', ');
 }
 
 export type RawLabel = { id: number } | { name: string };

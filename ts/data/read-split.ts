@@ -13,8 +13,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError, describe } from '../errors';
-import { type DatasetRow, type LabelledDataset, type ReadDatasetOptions, checkLabel2id, checkText, readDataset } from './dataset';
-import { LabelReader, type RawLabel, numberLabel, quotedList } from './label-reader';
+import { type DatasetRow, type LabelledDataset, type ReadDatasetOptions, checkLabel2id, checkText, readDatasetShard } from './dataset';
+import { LABEL_TEXT_COLUMN, LabelTextNames } from './label-names';
+import { columnNotFound, quotedList } from './columns';
+import { LabelReader, type RawLabel, numberLabel } from './label-reader';
 import { type ColumnInfo, type ColumnKind, openParquet } from './parquet';
 
 export interface SplitColumns {
@@ -132,13 +134,15 @@ export async function readSplit(files: string[], options: ReadSplitOptions = {})
   }
   // jsonl / csv / tsv: one file, or shards read with the first one's labels.
   const base: ReadDatasetOptions = { ...columnOptions, ...(options.label2id ? { label2id: options.label2id } : {}), ...(options.numLabels ? { numLabels: options.numLabels } : {}) };
-  const first = readDataset(files[0], base);
+  const labelText = new LabelTextNames();
+  const first = readDatasetShard(files[0], base, labelText);
   const rows = [...first.rows];
   for (const file of files.slice(1)) {
     const label2id = first.labelNames ? Object.fromEntries(first.labelNames.map((n, i) => [n, i])) : undefined;
-    rows.push(...readDataset(file, { ...base, numLabels: first.numLabels, ...(label2id ? { label2id } : {}) }).rows);
+    rows.push(...readDatasetShard(file, { ...base, numLabels: first.numLabels, ...(label2id ? { label2id } : {}) }, labelText).rows);
   }
-  return { ...first, rows, columns, columnsNote: note, files };
+  const labelNames = first.labelNames ?? labelText.names(first.numLabels);
+  return { ...first, ...(labelNames ? { labelNames } : {}), rows, columns, columnsNote: note, files };
 }
 
 function parquetLabel(value: unknown, file: string, row: number, column: string): RawLabel {
@@ -151,6 +155,7 @@ function parquetLabel(value: unknown, file: string, row: number, column: string)
 async function readParquetSplit(files: string[], columns: SplitColumns, options: ReadSplitOptions): Promise<LabelledDataset & { unlabelled?: boolean }> {
   const label2id = options.label2id ? checkLabel2id(options.label2id) : undefined;
   const wanted = [columns.textColumn, ...(columns.textPairColumn ? [columns.textPairColumn] : []), columns.labelColumn];
+  const labelText = new LabelTextNames();
   const where = files.length === 1 ? files[0] : `${files[0]} (and ${files.length - 1} more shard${files.length > 2 ? 's' : ''})`;
   let classNames: string[] | undefined;
   let labels: LabelReader | undefined;
@@ -163,15 +168,15 @@ async function readParquetSplit(files: string[], columns: SplitColumns, options:
     const parquet = await openParquet(file);
     try {
       const names = parquet.columns.map((c) => c.name);
-      for (const [flag, name] of [['--text-column', columns.textColumn], ['--text-pair-column', columns.textPairColumn], ['--label-column', columns.labelColumn]] as const) {
-        if (name !== undefined && !names.includes(name)) {
-          throw new AlbertTrainerError('ERR_INPUT', `${file}: no "${name}" column (${flag}); the columns are ${quotedList(names)}`);
-        }
+      const named = [['textColumn', columns.textColumn], ['textPairColumn', columns.textPairColumn], ['labelColumn', columns.labelColumn]] as const;
+      const taken = named.map(([, name]) => name).filter((name): name is string => name !== undefined && names.includes(name));
+      for (const [option, name] of named) {
+        if (name !== undefined && !names.includes(name)) throw columnNotFound(file, option, name, names, { isDefault: options[option] === undefined, taken });
       }
       for (const [what, name] of [['text', columns.textColumn], ['text pair', columns.textPairColumn]] as const) {
         const kind = parquet.columns.find((c) => c.name === name)?.kind;
         if (name !== undefined && kind !== 'string') {
-          throw new AlbertTrainerError('ERR_INPUT', `${file}: the ${what} column "${name}" holds ${kind === 'other' ? 'values that are not text' : `${kind} values`}, not strings; name the text with --text-column`);
+          throw new AlbertTrainerError('ERR_INPUT', `${file}: the ${what} column "${name}" holds ${kind === 'other' ? 'values that are not text' : `${kind} values`}, not strings; name the text with textColumn`);
         }
       }
       const fileNames = parquet.classNames.get(columns.labelColumn);
@@ -183,7 +188,8 @@ async function readParquetSplit(files: string[], columns: SplitColumns, options:
         throw new AlbertTrainerError('ERR_INPUT', `${file}: its ClassLabel names (${quotedList(fileNames ?? [])}) differ from ${files[0]}'s (${quotedList(classNames ?? [])})`);
       }
       let row = 0;
-      for await (const group of parquet.rowGroups(wanted)) {
+      const withLabelText = columns.labelColumn !== LABEL_TEXT_COLUMN && names.includes(LABEL_TEXT_COLUMN);
+      for await (const group of parquet.rowGroups(withLabelText ? [...wanted, LABEL_TEXT_COLUMN] : wanted)) {
         for (const record of group) {
           row += 1;
           line += 1;
@@ -199,6 +205,7 @@ async function readParquetSplit(files: string[], columns: SplitColumns, options:
             line,
           };
           if (columns.textPairColumn) out.textPair = checkText(record[columns.textPairColumn], 'text pair', columns.textPairColumn, file, row);
+          labelText.add(out.label, withLabelText ? record[LABEL_TEXT_COLUMN] : undefined);
           rows.push(out);
         }
       }
@@ -214,5 +221,7 @@ async function readParquetSplit(files: string[], columns: SplitColumns, options:
   }
   if (rows.length === 0) throw new AlbertTrainerError('ERR_INPUT', `${where}: no rows`);
   const data = (labels as LabelReader).finish(rows);
-  return classNames && !label2id ? { ...data, labelNames: classNames, numLabels: classNames.length } : data;
+  if (classNames && !label2id) return { ...data, labelNames: classNames, numLabels: classNames.length };
+  const fromLabelText = data.labelNames ? undefined : labelText.names(data.numLabels);
+  return fromLabelText ? { ...data, labelNames: fromLabelText } : data;
 }

@@ -12,7 +12,7 @@
 // (`train-00000-of-00003`, `dev_matched`). Shards are sorted by name, so read in order.
 import { parse as parseYaml } from 'yaml';
 import { AlbertTrainerError } from '../errors';
-import { quotedList } from './label-reader';
+import { quotedList } from './columns';
 
 export const DATA_EXTENSIONS = ['.parquet', '.jsonl', '.json', '.csv', '.tsv'];
 export const SPLIT_KEYWORDS: Record<string, string[]> = {
