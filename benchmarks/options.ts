@@ -1,7 +1,7 @@
 // The suite's flags, the presets (--quick, steps per config) and their checks.
 import * as os from 'os';
 import * as path from 'path';
-import { CONFIGS, REPO_ROOT } from './configs';
+import { CONFIGS } from './configs';
 
 export type Device = 'cpu' | 'cuda';
 export type Precision = 'fp32' | 'bf16' | 'fp16';
@@ -34,6 +34,7 @@ export interface Options {
   e2eSteps: number;
   e2eConfigs: string[];
   outDir: string;
+  /** The results' file name prefix; '' until the suite names the machine (benchmarks/machine.ts). */
   machine: string;
   quick: boolean;
   verbose: boolean;
@@ -65,8 +66,10 @@ export const USAGE = `albert-trainer benchmark suite: one training step of alber
   --e2e                   also one SUBJ epoch per tool with its defaults (ours: train(); HF: Trainer)
   --e2e-steps N           time only the first N steps of that epoch (0: whole epoch)
   --e2e-configs LIST      configs of the e2e figure (default small)
-  --out-dir DIR           where <machine>-<date>.{json,md,svg} go (default benchmarks/results)
-  --machine NAME          the results' file name prefix (default <device>-<hostname>)
+  --output-dir DIR        where <machine>-<date>.{json,md,svg} go (default ./benchmarks/results under the
+                          current folder; --out-dir is the same flag)
+  --machine NAME          the results' file name prefix (default: the CPU model and its cores, e.g.
+                          cpu-amd-epyc-2cores; on CUDA the GPU, e.g. cuda-nvidia-h100-80gb-hbm3)
   --verbose               pass the peers' stderr through
 `;
 
@@ -154,8 +157,10 @@ export function parseOptions(argv: readonly string[]): Options | null {
   const e2e = bool('e2e');
   const e2eSteps = count('e2e-steps', flag('e2e-steps') ?? '0', 0);
   const e2eConfigs = list<string>('e2e-configs', flag('e2e-configs') ?? 'small', configNames);
-  const outDir = path.resolve(flag('out-dir') ?? path.join(REPO_ROOT, 'benchmarks', 'results'));
-  const machine = (flag('machine') ?? `${device}-${os.hostname()}`).replace(/[^A-Za-z0-9._-]+/g, '-');
+  // Under the folder the suite runs in (never into an installed package), or where asked.
+  const [outputDir, outDirAlias] = [flag('output-dir'), flag('out-dir')];
+  const outDir = path.resolve(outputDir ?? outDirAlias ?? path.join('benchmarks', 'results'));
+  const machine = (flag('machine') ?? '').replace(/[^A-Za-z0-9._-]+/g, '-');
   const verbose = bool('verbose');
   if (raw.size > 0) throw new Error(`unknown flag ${[...raw.keys()].map((k) => `--${k}`).join(', ')} (see --help)`);
   return { device, configs, precisions, shapes, shapesFor, peers, compileConfigs, batchSize, seqLen, threads, schedules, e2e, e2eSteps,

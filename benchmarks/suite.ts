@@ -4,13 +4,14 @@
 // peer reads) and the same hyperparameters; peers alternate round by round after a warm-up;
 // medians and min-max spread, samples/s, non-padding tokens/s, peak RSS (peak GPU memory on
 // CUDA) and the ratio to HF eager per row. With --e2e, one SUBJ epoch per tool with its own
-// defaults. Writes benchmarks/results/<machine>-<date>.{json,md,svg} and prints the markdown
-// table last.
+// defaults. Writes <machine>-<date>.{json,md,svg} into ./benchmarks/results (or --output-dir),
+// <machine> naming the CPU and its cores (benchmarks/machine.ts), and prints the markdown table
+// last. A peer skipped on every row it would run on is said once, in the notes.
 //
 //   npm run bench -- [--quick] [--configs small,base,large] [--amps fp32,bf16] [--e2e] ...  (--help)
 //
 // Files: options.ts (flags, presets), configs.ts (paths, model configs), batches.ts (the batch
-// files), step-row.ts (one row, peers alternating), peer-process.ts (JSON lines to a peer),
+// files), step-row.ts (one row, peers alternating), peer-process.ts (JSON lines to a peer), machine.ts,
 // peers/ (ours.ts, hf_peer.py, ours_e2e.ts, hf_e2e.py), e2e.ts, memory.ts, stats.ts,
 // results.ts (the record), report.ts (JSON, markdown), chart.ts (SVG).
 import * as fs from 'fs';
@@ -19,9 +20,10 @@ import * as path from 'path';
 import { batchStats, makeBatches, writeBatchFile } from './batches';
 import { CONFIGS, PYTHON, SUBJ_TRAIN, TOKENIZER_DIR, makeModel } from './configs';
 import { benchE2e } from './e2e';
+import { cpuFacts, describeCpu, machineFileName } from './machine';
 import { type Options, USAGE, parseOptions } from './options';
 import { markdown, writeResults } from './report';
-import type { Machine, Results } from './results';
+import { type Machine, type Results, type StepRow, TOOL_NAMES, shapeLabel } from './results';
 import { type LoadReply, benchRow } from './step-row';
 
 function checkInputs(options: Options): void {
@@ -33,10 +35,27 @@ function checkInputs(options: Options): void {
   }
 }
 
-function describeMachine(m: Machine): string {
+function describeMachine(m: Machine, cpu: string): string {
   const gpu = m.gpu ? `${m.gpu}; ` : '';
-  return `${gpu}${m.cpu}, ${m.cores} cores, ${m.threads} threads; albert-trainer ${m.albertTrainer ?? '?'} on libtorch ${m.libtorch ?? '?'}` +
+  return `${gpu}${cpu}, ${m.threads} threads; albert-trainer ${m.albertTrainer ?? '?'} on libtorch ${m.libtorch ?? '?'}` +
     `, node ${m.node}; transformers ${m.transformers ?? '?'} + torch ${m.torch ?? '?'}, python ${m.python ?? '?'}`;
+}
+
+/**
+ * Skipped rows leave the table: each peer's skips are one note (its reason, said once, and the
+ * rows it left out) instead of the same reason on every row.
+ */
+function sayEachSkipOnce(rows: StepRow[], notes: string[]): StepRow[] {
+  const skipped = new Map<string, StepRow[]>();
+  for (const r of rows.filter((row) => row.status === 'skipped')) {
+    const key = `${r.tool}\u0000${r.reason ?? ''}`;
+    skipped.set(key, [...(skipped.get(key) ?? []), r]);
+  }
+  for (const group of skipped.values()) {
+    const where = group.map((r) => `${r.config} ${r.precision} ${shapeLabel(r)}`).join(', ');
+    notes.push(`${group[0].tool} was skipped (${where}): ${group[0].reason ?? 'no reason given'}.`);
+  }
+  return rows.filter((row) => row.status !== 'skipped');
 }
 
 export async function runSuite(argv: readonly string[]): Promise<number> {
@@ -47,7 +66,8 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   }
   checkInputs(options);
   const started = Date.now();
-  const machine: Machine = { description: '', cpu: os.cpus()[0]?.model?.trim() ?? 'unknown CPU', cores: os.cpus().length, threads: options.threads,
+  const cpu = cpuFacts();
+  const machine: Machine = { description: '', cpu: cpu.model, cores: cpu.cores, threads: options.threads,
     platform: `${os.platform()} ${os.release()}`, node: process.versions.node };
   const onLoad = (peer: string, reply: LoadReply) => {
     if (peer === 'ours') Object.assign(machine, { libtorch: String(reply.libtorch), albertTrainer: String(reply.version) });
@@ -61,6 +81,7 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   }
   const results: Results = { schema: 'albert-trainer-bench/1', date: new Date().toISOString().slice(0, 10), machine,
     options: (({ outDir, ...rest }) => rest)(options), rows: [], e2e: [], notes, elapsedS: 0 };
+  const skipsSaid = new Set<string>();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-bench-'));
   try {
     const modelDirs = new Map<string, string>();
@@ -81,10 +102,16 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
         writeBatchFile(batchFile, batches);
         const { meanSeqLen, meanTokens } = batchStats(batches, schedule.warmup);
         for (const precision of options.precisions) {
-          process.stderr.write(`${config} ${precision} ${shape}: ${options.peers.join(', ')} ...\n`);
+          const running = options.peers.filter((p) => p !== 'hf-compile' || options.compileConfigs.includes(config));
+          process.stderr.write(`${config} ${precision} ${shape}: ${running.map((p) => TOOL_NAMES[p]).join(', ')} ...\n`);
           const rows = await benchRow({ config, precision, shape, modelDir: modelDir(config), batchFile, meanSeqLen, meanTokens }, options, onLoad);
           for (const r of rows) {
             if (r.status === 'ok') process.stderr.write(`  ${r.tool}: ${r.samplesPerS?.toFixed(1)} samples/s${r.ratio !== undefined ? `, ${r.ratio.toFixed(2)}x HF eager` : ''}\n`);
+            const said = `${r.tool}: ${r.reason}`;
+            if (r.status === 'skipped' && !skipsSaid.has(said)) {
+              skipsSaid.add(said);
+              process.stderr.write(`  ${r.tool} skipped: ${r.reason}\n`);
+            }
           }
           results.rows.push(...rows);
         }
@@ -108,7 +135,9 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   }
   const compileFailures = results.rows.filter((r) => r.peer === 'hf-compile' && r.status === 'failed');
   if (compileFailures.length > 0) notes.push(`torch.compile failed on this machine: ${compileFailures[0].reason}`);
-  machine.description = describeMachine(machine);
+  results.rows = sayEachSkipOnce(results.rows, notes);
+  machine.description = describeMachine(machine, describeCpu(cpu));
+  results.options.machine = options.machine || machineFileName(options.device, cpu, machine.gpu);
   results.elapsedS = (Date.now() - started) / 1000;
   notes.push(`Suite wall time ${Math.round(results.elapsedS)} s.`);
   const files = writeResults(results, options.outDir);

@@ -21,8 +21,9 @@ export function benchOptions(y: Argv) {
     .option('peers', { type: 'string', describe: 'ours,hf-eager,hf-compile' })
     .option('e2e', { type: 'boolean', describe: 'also one SUBJ epoch per tool with its defaults' })
     .option('e2e-steps', { type: 'number', describe: 'time only the first N steps of that epoch' })
-    .option('out-dir', { type: 'string', describe: 'results folder (default benchmarks/results)' })
-    .epilog('More flags (--warmup, --rounds, --steps, --seq-len, --threads, --compile-configs, --machine, ...): npm run bench -- --help');
+    .option('output-dir', { type: 'string', alias: 'out-dir', describe: 'results folder (default ./benchmarks/results under the current folder, never the installed package)' })
+    .option('machine', { type: 'string', describe: 'the results\' file name prefix (default: the CPU model and its cores, e.g. cpu-amd-epyc-2cores; on CUDA the GPU)' })
+    .epilog('More flags (--warmup, --rounds, --steps, --seq-len, --threads, --compile-configs, ...): npm run bench -- --help');
 }
 
 /**
