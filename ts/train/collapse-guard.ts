@@ -8,6 +8,9 @@
 //   2. nearly all eval predictions (>= 98%) on one class, or
 //   3. a non-finite training loss, or a logged training loss far above its best
 //      (more than twice it and 0.3 above it).
+import { AlbertTrainerError } from '../errors';
+import { IGNORED_LABEL } from './metrics';
+
 export const MAX_RECOVERIES = 3;
 const MARGIN = 0.01; // "+ 1 point"
 const CLEARLY_ABOVE = 0.05; // what "clearly above a constant predictor" means
@@ -69,4 +72,18 @@ export class CollapseGuard {
     this.bestLoggedLoss = Math.min(this.bestLoggedLoss, loss);
     return spike && this.canRecover ? 'loss-spike' : undefined;
   }
+}
+
+/** Each class's share of `labels` (of those not ignored: -100 rows are left out, as the metrics leave them). */
+export function classShares(labels: Iterable<number>, numLabels: number): number[] {
+  const counts = new Array<number>(numLabels).fill(0);
+  let counted = 0;
+  for (const label of labels) {
+    if (label === IGNORED_LABEL) continue;
+    if (!(label >= 0 && label < numLabels)) throw new AlbertTrainerError('ERR_INPUT', `evaluation label ${label} is outside [0, ${numLabels}) (num_labels; -100 marks an ignored row)`);
+    counts[label] += 1;
+    counted += 1;
+  }
+  if (counted === 0) throw new AlbertTrainerError('ERR_INPUT', 'every evaluation label is -100 (ignored): the collapse guard has no class shares to compare with');
+  return counts.map((count) => count / counted);
 }
