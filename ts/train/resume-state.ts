@@ -10,7 +10,7 @@ import type { EvalLogEntry, GuardEntry, LogEntry } from './train-types';
 import { RESUME_STATE_FORMAT } from './checkpoint';
 import type { LrMultiplier } from './schedule';
 
-/** The loop's mutable state between two steps. */
+/** The loop's mutable state between two steps (what resume_state.json carries). */
 export interface LoopState {
   globalStep: number;
   /** Optimizer steps taken (fp16 skips not counted): the schedule's position. */
@@ -34,6 +34,11 @@ export interface LoopState {
   evaluations: EvalLogEntry[];
   guardEvents: GuardEntry[];
   best: EvalLogEntry | null;
+  /**
+   * HF's best_model_checkpoint: the checkpoint folder of the best evaluation, as of the last
+   * checkpoint written (absent in older checkpoints: null).
+   */
+  bestModelCheckpoint: string | null;
 }
 
 /** What must be the same for a resume to continue the same run. */
@@ -123,9 +128,20 @@ export function parseResumeState(value: Record<string, unknown>, file: string, e
   if (best !== null && (typeof best !== 'object' || typeof best.step !== 'number' || typeof best.eval_accuracy !== 'number')) {
     throw bad('state.best must be null or an evaluation entry');
   }
+  state.bestModelCheckpoint ??= null; // written before it was kept
+  if (state.bestModelCheckpoint !== null && typeof state.bestModelCheckpoint !== 'string') throw bad('state.bestModelCheckpoint must be null or a folder path');
   const loop = state as unknown as LoopState;
   if (loop.globalStep > expected.total_steps) throw bad(`state.globalStep ${loop.globalStep} is past the run's ${expected.total_steps} steps`);
   // Log entries: NaN back where JSON had null.
   for (const entry of [...loop.evaluations, ...(best ? [best] : [])]) if (entry.train_loss === null) entry.train_loss = Number.NaN;
   return { format: RESUME_STATE_FORMAT, run: run as unknown as RunIdentity, hasBestFiles: value.hasBestFiles, state: loop };
+}
+
+/** The state of a run that has not taken a step. */
+export function freshState(): LoopState {
+  return {
+    globalStep: 0, scheduleStep: 0, epoch: 0, batchInEpoch: 0, samples: 0, trainLossSum: 0, logLossSum: 0, logSteps: 0, logGradNorm: 0,
+    evalLossSum: 0, evalSteps: 0, lrMultipliers: [], guard: null, evaluationsWithoutImprovement: 0, logHistory: [],
+    evaluations: [], guardEvents: [], best: null, bestModelCheckpoint: null,
+  };
 }

@@ -58,7 +58,27 @@ export type TrainEvent =
   | ({ type: 'log' } & TrainLogEntry)
   | ({ type: 'eval' } & EvalLogEntry)
   /** Something the run goes on with but the user should know (e.g. a resume on another machine). */
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /**
+   * checkpoint-<step>/ is complete on disk (data-parallel: emitted on every rank once rank 0 has
+   * written it). `isBest`: this step's weights are the best evaluation's.
+   */
+  | { type: 'checkpoint'; step: number; dir: string; isBest: boolean }
+  /** The run is over (finished, early-stopped or interrupted); `stepsRun` counts this call's steps (a resumed run's excluded). */
+  | { type: 'end'; step: number; totalSteps: number; stepsRun: number; interrupted: boolean; earlyStopped: boolean; bestModelCheckpoint: string | null };
+
+/**
+ * The best evaluation, under the names of EvaluationResult (TrainResult's style: camelCase; the
+ * log entries in logHistory and evaluations keep HF's log_history keys).
+ */
+export interface BestEvaluation {
+  step: number;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  macroF1: number;
+  examples: number;
+}
 
 export interface TrainResult {
   globalStep: number;
@@ -68,7 +88,12 @@ export interface TrainResult {
   logHistory: LogEntry[];
   guardEvents: GuardEntry[];
   evaluations: EvalLogEntry[];
-  best?: EvalLogEntry;
+  best?: BestEvaluation;
+  /**
+   * HF's TrainerState.best_model_checkpoint: the checkpoint-<step>/ folder of the best evaluation,
+   * set when a checkpoint is written and that folder exists (null: none written yet).
+   */
+  bestModelCheckpoint: string | null;
   /** The evaluation of the model as it is handed back (the best one with loadBestModelAtEnd). */
   final?: EvaluationResult;
   /** Seconds and throughput of this call (a resumed run counts from its resume). */

@@ -2,16 +2,17 @@
 // that dataclass has, so `TrainerState.load_from_json` reads ours. Used by the output
 // directory and by every checkpoint.
 import type { TrainingArguments } from './arguments';
-import type { EvalLogEntry, TrainResult } from './train-types';
+import type { BestEvaluation, TrainResult } from './train-types';
 
 export interface TrainerStateOptions {
-  /** The checkpoint folder of the best evaluation, when one exists on disk. */
+  /** Overrides result.bestModelCheckpoint (the checkpoint folder of the best evaluation). */
   bestModelCheckpoint?: string | null;
 }
 
-export function bestMetricOf(best: EvalLogEntry | undefined, args: TrainingArguments): number | null {
+/** HF's best_metric: the best evaluation's value of metric_for_best_model. */
+export function bestMetricOf(best: BestEvaluation | undefined, args: TrainingArguments): number | null {
   if (!best) return null;
-  return { accuracy: best.eval_accuracy, macro_f1: best.eval_macro_f1, loss: best.eval_loss }[args.metricForBestModel];
+  return { accuracy: best.accuracy, macro_f1: best.macroF1, loss: best.loss }[args.metricForBestModel];
 }
 
 /** The epoch HF logs at `globalStep`: steps over steps per epoch. */
@@ -23,7 +24,7 @@ export function hfTrainerState(args: TrainingArguments, result: TrainResult, opt
   return {
     best_global_step: result.best?.step ?? null,
     best_metric: bestMetricOf(result.best, args),
-    best_model_checkpoint: options.bestModelCheckpoint ?? null,
+    best_model_checkpoint: options.bestModelCheckpoint !== undefined ? options.bestModelCheckpoint : (result.bestModelCheckpoint ?? null),
     epoch: epochAt(result),
     eval_steps: args.evalSteps,
     global_step: result.globalStep,
