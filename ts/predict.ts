@@ -28,6 +28,7 @@ export interface PredictOptions {
 }
 
 export interface Prediction {
+  // Numbers are float32 values (see fp32), whatever precision the forward ran in.
   /** The id2label name of the most probable class (ties go to the lowest id, as torch.argmax). */
   label: string;
   /** Softmax probability of `label`. */
@@ -64,6 +65,21 @@ function checkOptions(options: PredictOptions): Required<Omit<PredictOptions, 'a
   if (typeof outputLogits !== 'boolean') throw invalidArgument('boolean', 'outputLogits', outputLogits);
   // maxLength is checked by the tokenizer (>= 3 for one text, >= 4 for a pair).
   return { batchSize, maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH, amp: resolveAmp(options.amp), outputLogits };
+}
+
+/**
+ * `value` rounded to float32 and written as the shortest decimal that reads back as that
+ * float32 (0.1 rather than 0.10000000149011612): the model computes in fp32 at most (bf16 under
+ * AMP), so digits past float32's are noise. JSON then prints what numpy prints for a float32.
+ */
+export function fp32(value: number): number {
+  const single = Math.fround(value);
+  if (!Number.isFinite(single)) return single;
+  for (let digits = 1; digits < 9; digits++) {
+    const short = Number(single.toPrecision(digits));
+    if (Math.fround(short) === single) return short;
+  }
+  return Number(single.toPrecision(9));
 }
 
 /** Softmax of one row of logits, computed in float64 with the max subtracted. */
@@ -120,7 +136,7 @@ export async function predict(
     const { logits } = await model.forward(batch, { amp }); // (B, numLabels)
     indices.forEach((inputIndex, row) => {
       const rowLogits = logits.subarray(row * numLabels, (row + 1) * numLabels);
-      const probabilities = softmax(rowLogits);
+      const probabilities = softmax(rowLogits).map(fp32);
       let best = 0;
       for (let c = 1; c < numLabels; c++) if (rowLogits[c] > rowLogits[best]) best = c;
       const prediction: Prediction = {
@@ -128,7 +144,7 @@ export async function predict(
         score: probabilities[best],
         probabilities: Object.fromEntries(labelNames.map((name, c) => [name, probabilities[c]])),
       };
-      if (outputLogits) prediction.logits = Array.from(rowLogits);
+      if (outputLogits) prediction.logits = Array.from(rowLogits, fp32);
       predictionsByInput[inputIndex] = prediction;
     });
   }

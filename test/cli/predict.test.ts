@@ -4,12 +4,13 @@
 // the same texts (test/reference/classify_reference.py, fp32) as the reference. Also the
 // library API (predict from ts/index) and every bad input: exit 2, one message naming the
 // flag/file/line, and no --output file.
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AlbertForSequenceClassification, AlbertTokenizer, predict } from '../../ts';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
+import { referencePython, runReference } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 let work: string;
@@ -25,6 +26,8 @@ interface HfClassification {
 }
 
 interface PredictionLine {
+  id?: unknown;
+  line?: number;
   label: string;
   score: number;
   probabilities: Record<string, number>;
@@ -47,6 +50,12 @@ function withFlags(base: string[], extra: string[]): string[] {
     else args.push(extra[i], extra[i + 1]);
   }
   return args;
+}
+
+/** numpy's str() of each value as a float32: the reference for how a float32 prints. */
+function numpyFloat32(values: string[]): string[] {
+  const code = 'import json, sys, numpy as np; print(json.dumps([str(np.float32(float(v))) for v in json.load(sys.stdin)]))';
+  return JSON.parse(execFileSync(referencePython(), ['-c', code], { input: JSON.stringify(values), encoding: 'utf8' })) as string[];
 }
 
 function parseLines(text: string): PredictionLine[] {
@@ -107,6 +116,8 @@ describe('predictions equal HF transformers\', in input order', () => {
     expect(run.stdout).toBe('');
     const lines = parseLines(fs.readFileSync(output, 'utf8'));
     expectMatchesHf(lines, texts.map((_, i) => i));
+    expect(lines.map((line) => line.id)).toEqual(texts.map((_, i) => i)); // the file's id column
+    expect(lines.every((line) => line.line === undefined)).toBe(true);
     lines.forEach((line, i) => {
       expect(line.logits).toHaveLength(2);
       line.logits!.forEach((value, c) => expect(Math.abs(value - hf.logits[i][c])).toBeLessThan(1e-4));
@@ -120,20 +131,58 @@ describe('predictions equal HF transformers\', in input order', () => {
     fs.writeFileSync(input, `n,sentence\n${texts.slice(0, 12).map((text, i) => `${i},${quote(text)}`).join('\n')}\n`);
     const run = cli(['predict', '--model', modelDir, '--amp', 'off', '--file', input, '--text-column', 'sentence']);
     expect(run.status).toBe(0);
-    expectMatchesHf(parseLines(run.stdout), texts.slice(0, 12).map((_, i) => i));
+    const lines = parseLines(run.stdout);
+    expectMatchesHf(lines, texts.slice(0, 12).map((_, i) => i));
+    // No id column: each line names its input's line in the file (the header is line 1).
+    expect(lines.map((line) => [line.id, line.line])).toEqual(texts.slice(0, 12).map((_, i) => [undefined, i + 2]));
+  });
+
+  test('--file txt: one text per line, blank lines skipped, each output naming its line', () => {
+    const input = path.join(work, 'texts.txt');
+    const picked = [5, 1, 30, 12];
+    // CRLF line ends, a blank and a whitespace-only line between texts, no final newline.
+    fs.writeFileSync(input, `${texts[5]}\r\n\r\n${texts[1]}\n   \n${texts[30]}\n${texts[12]}`);
+    const run = cli(['predict', '--model', modelDir, '--amp', 'off', '--file', input]);
+    expect(run.stderr).not.toMatch(/ERR_/);
+    expect(run.status).toBe(0);
+    const lines = parseLines(run.stdout);
+    expectMatchesHf(lines, picked);
+    expect(lines.map((line) => line.line)).toEqual([1, 3, 5, 6]);
+  });
+
+  test('numbers are printed as float32 values, also when the forward ran in bf16', () => {
+    const input = path.join(work, 'fp32.jsonl');
+    fs.writeFileSync(input, `${texts.slice(0, 6).map((text) => JSON.stringify({ text })).join('\n')}\n`);
+    for (const amp of ['off', 'bf16']) {
+      const run = cli(['predict', '--model', modelDir, '--amp', amp, '--file', input, '--output-logits']);
+      expect([amp, run.status, run.stderr.match(/ERR_\w+.*/)?.[0]]).toEqual([amp, 0, undefined]);
+      // Every number as JSON printed it is what numpy prints for that float32 (the shortest
+      // decimal that reads back as it), not a float64 (0.621821403503418 before).
+      const printed = run.stdout.match(/-?\d+(\.\d+)?(e[-+]?\d+)?/g) as string[];
+      expect(printed.length).toBeGreaterThanOrEqual(6 * 5);
+      expect(printed.map(Number)).toEqual(numpyFloat32(printed).map(Number));
+      expect(printed.every((token) => token.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').length <= 9)).toBe(true);
+      // Within bf16's precision of HF's fp32 logits (8 bits of mantissa: about 1%, and the logits are O(1)).
+      const tolerance = amp === 'off' ? 1e-4 : 5e-2;
+      parseLines(run.stdout).forEach((line, i) => line.logits!.forEach((v, c) => expect(Math.abs(v - hf.logits[i][c])).toBeLessThan(tolerance)));
+    }
   });
 
   test('the library API: typed rows in input order, the same whatever the batch size', async () => {
     const model = await AlbertForSequenceClassification.fromPretrained(modelDir);
     const tokenizer = await AlbertTokenizer.fromDirectory(modelDir);
     try {
-      const one = await predict(model, tokenizer, texts, { batchSize: 1 });
+      const one = await predict(model, tokenizer, texts, { batchSize: 1, outputLogits: true });
       const seven = await predict(model, tokenizer, texts.map((text) => ({ text })), { batchSize: 7, outputLogits: true });
       expectMatchesHf(one, texts.map((_, i) => i));
+      expectMatchesHf(seven, texts.map((_, i) => i));
+      expect(seven).toHaveLength(texts.length);
+      // fp32 forward: padding to another length changes the logits by rounding only.
       seven.forEach((row, i) => {
         expect(row.label).toBe(one[i].label);
-        expect(Math.abs(row.score - one[i].score)).toBeLessThan(1e-6);
         expect(row.logits).toHaveLength(2);
+        row.logits!.forEach((v, c) => expect(Math.abs(v - one[i].logits![c])).toBeLessThan(1e-5));
+        for (const name of Object.keys(row.probabilities)) expect(Math.abs(row.probabilities[name] - one[i].probabilities[name])).toBeLessThan(1e-6);
       });
       await expect(predict(model, tokenizer, texts, { batchSize: 0 })).rejects.toThrow(/positive integer for batchSize/);
     } finally {
@@ -153,6 +202,12 @@ describe('bad input: exit 2, a message naming the flag, file or line, no --outpu
     write('empty.jsonl', '');
     write('malformed.jsonl', '{"text": "one"}\n{"text": "two"}\n{"text": "three"\n');
     write('good.jsonl', '{"text": "one"}\n{"text": "two"}\n');
+    write('twice.csv', 'text,id,text\na,1,b\n');
+    write('blank.txt', '\n  \n\n');
+    write('good.txt', 'one\ntwo\n');
+    const latin1 = Buffer.concat([Buffer.from('first text\nsecond text\ncaf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]);
+    files['latin1.txt'] = path.join(work, 'latin1.txt');
+    fs.writeFileSync(files['latin1.txt'], latin1);
     const noWeights = path.join(work, 'no-weights');
     fs.mkdirSync(noWeights);
     fs.copyFileSync(path.join(modelDir, 'config.json'), path.join(noWeights, 'config.json'));
@@ -167,6 +222,14 @@ describe('bad input: exit 2, a message naming the flag, file or line, no --outpu
     ['malformed JSON on line 3', () => ['--file', files['malformed.jsonl']], () => new RegExp(`${files['malformed.jsonl']}:3: malformed JSON`)],
     ['an unknown column', () => ['--file', files['good.jsonl'], '--text-column', 'sentence'],
       () => new RegExp(`${files['good.jsonl']}:1: --text-column "sentence" is not a column; the columns are "text"`)],
+    ['a misspelled column: the columns there are, and the close one suggested', () => ['--file', files['good.jsonl'], '--text-column', 'txt'],
+      () => new RegExp(`${files['good.jsonl']}:1: --text-column "txt" is not a column; the columns are "text"; did you mean --text-column "text"\\?`)],
+    ['a header that names a column twice', () => ['--file', files['twice.csv']],
+      () => new RegExp(`${files['twice.csv']}:1: the header names the column "text" twice \\(fields 1 and 3\\)`)],
+    ['a .txt that is not UTF-8: the line and byte', () => ['--file', files['latin1.txt']],
+      () => new RegExp(`${files['latin1.txt']}:3: not valid UTF-8: byte 0xe9 at byte offset 26 of the file`)],
+    ['a .txt of blank lines', () => ['--file', files['blank.txt']], () => new RegExp(`${files['blank.txt']}: no rows \\(the file is empty or blank\\)`)],
+    ['--text-column with a .txt', () => ['--file', files['good.txt'], '--text-column', 'sentence'], () => /a \.txt file holds one text per line and has no columns/],
     ['batch size 0', () => ['--text', 'a', '--per-device-eval-batch-size', '0'],
       () => /ERR_ARGUMENT: Expected positive integer for --per-device-eval-batch-size but received 0/],
     ['max length below 3', () => ['--text', 'a', '--max-seq-length', '2'], () => /for --max-seq-length but received 2/],

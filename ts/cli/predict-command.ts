@@ -1,6 +1,9 @@
 // `albert-train predict`: classifies texts with a trained model folder and writes one JSON line
-// per input, in input order: {label, score, probabilities[, logits]}. Texts come from --text
-// (repeatable) or a --file (jsonl, csv, tsv; no label column needed); the lines go to stdout,
+// per input, in input order: {label, score, probabilities[, logits]}, numbers as float32 values
+// (ts/predict.ts's fp32). Texts come from --text (repeatable) or a --file (jsonl, csv, tsv, or
+// txt with one text per line; no label column needed); a --file row's line starts with its
+// input's `id` (else `idx`) column, or with its `line` in the file when it has none (a .txt
+// skips blank lines, so the line numbers say which text each is); the lines go to stdout,
 // or to --output, written atomically once every prediction is made (a one-line summary goes to
 // stderr). The inference itself is
 // ts/predict.ts (length-sorted batches).
@@ -12,7 +15,7 @@ import { inferenceOptions, inferenceSettings, loadClassifier, readTextRows, trai
 export function predictOptions(y: Argv) {
   return inferenceOptions(y)
     .option('text', { type: 'string', requiresArg: true, describe: 'a text to classify; repeat for more (instead of --file)' })
-    .option('file', { type: 'string', requiresArg: true, describe: 'a jsonl, csv or tsv file of texts to classify (instead of --text)' })
+    .option('file', { type: 'string', requiresArg: true, describe: 'a jsonl, csv or tsv file of texts to classify, or a .txt with one text per line (instead of --text)' })
     .option('output-logits', { type: 'boolean', default: false, describe: 'add each input\'s logits to its line' });
 }
 
@@ -32,9 +35,13 @@ export async function runPredict(flags: PredictFlags): Promise<void> {
     throw new AlbertTrainerError('ERR_ARGUMENT', texts.length > 0 ? 'give --text or --file, not both' : 'give the texts to classify: --text "..." (repeatable) or --file FILE');
   }
   let inputs: PredictInput[];
+  /** What each output line starts with: the input's id, or its line in the file. */
+  let origins: Array<{ id: unknown } | { line: number }> | undefined;
   if (file !== undefined) {
     const columns = { textColumn: flags['text-column'], ...(flags['text-pair-column'] !== undefined ? { textPairColumn: flags['text-pair-column'] } : {}) };
-    inputs = readTextRows(file, columns).map(({ text, textPair }) => (textPair === undefined ? text : { text, textPair }));
+    const rows = readTextRows(file, columns);
+    inputs = rows.map(({ text, textPair }) => (textPair === undefined ? text : { text, textPair }));
+    origins = rows.map((row) => ('id' in row ? { id: row.id } : { line: row.line }));
   } else {
     if (flags['text-pair-column'] !== undefined) throw new AlbertTrainerError('ERR_ARGUMENT', '--text-pair-column reads a column of --file; --text has no columns');
     texts.forEach((text, i) => {
@@ -58,7 +65,7 @@ export async function runPredict(flags: PredictFlags): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
 
   // 3. The lines: all at once, so an error leaves no partial output.
-  const lines = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+  const lines = rows.map((row, i) => `${JSON.stringify(origins ? { ...origins[i], ...row } : row)}\n`).join('');
   if (flags.output !== undefined) await writeFileAtomically(flags.output, lines);
   else process.stdout.write(lines);
   process.stderr.write(`albert-train: ${rows.length} prediction(s) in ${seconds.toFixed(2)} s (${settings.device}, amp ${settings.amp})` +
