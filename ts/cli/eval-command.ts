@@ -9,7 +9,7 @@ import { readSplit } from '../data/read-split';
 import { validationSplit } from '../data/splits';
 import { AlbertTrainerError } from '../errors';
 import { resolveDataset } from '../resolve';
-import { classificationMetrics, predictions } from '../train/metrics';
+import { evalOnly, evaluate } from '../train/evaluate';
 import { evalSpeed, type EvalSpeed } from '../train/speed-metrics';
 import { inferenceOptions, inferenceSettings, labelNames, loadClassifier, trainedModelFolder, writeFileAtomically } from './inference-inputs';
 
@@ -120,33 +120,23 @@ export async function runEval(flags: EvalFlags): Promise<void> {
     .map((row) => ({ ...tokenizer.encode(row.text, row.textPair, settings.maxLength), label: row.label }))
     .sort((a, b) => b.inputIds.length - a.inputIds.length);
 
-  // 3. One pass: the loss as HF's Trainer averages it (each batch's mean counted once per example).
+  // 3. One pass of the evaluation loop train() uses (ts/train/evaluate.ts), over the model alone.
   const started = process.hrtime.bigint();
-  const predicted: number[] = [];
-  const truth: number[] = [];
-  let lossSum = 0;
-  let steps = 0;
+  let evaluation;
   try {
-    for await (const batch of new BatchIterator(examples, { batchSize: settings.batchSize, padTokenId: tokenizer.padTokenId })) {
-      const { logits, loss } = await model.forward(batch, { amp: settings.amp });
-      lossSum += (loss ?? Number.NaN) * batch.batchSize;
-      predicted.push(...predictions(logits, config.num_labels));
-      truth.push(...batch.labels);
-      steps += 1;
-    }
+    evaluation = await evaluate(evalOnly(model, settings.amp), new BatchIterator(examples, { batchSize: settings.batchSize, padTokenId: tokenizer.padTokenId }));
   } finally {
     model.dispose();
   }
   const runtime = Number(process.hrtime.bigint() - started) / 1e9;
-  const metrics = classificationMetrics(Int32Array.from(predicted), Int32Array.from(truth), config.num_labels);
   const report: EvalReport = {
-    eval_loss: lossSum / truth.length,
-    eval_accuracy: metrics.accuracy,
-    eval_macro_f1: metrics.macroF1,
-    eval_confusion_matrix: metrics.confusion,
+    eval_loss: evaluation.loss,
+    eval_accuracy: evaluation.accuracy,
+    eval_macro_f1: evaluation.macroF1,
+    eval_confusion_matrix: evaluation.confusion,
     eval_labels: names,
-    eval_samples: truth.length,
-    ...evalSpeed(runtime, truth.length, steps),
+    eval_samples: evaluation.examples,
+    ...evalSpeed(runtime, evaluation.examples, evaluation.batches),
   };
 
   // 4. The file first (atomic), then the report.
