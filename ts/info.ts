@@ -2,7 +2,7 @@
 import { invalidArgument } from './errors';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addonSource, native, packageRoot, type AddonSource } from './native';
+import { addonSource, native, packageRoot, type AddonSource, type NativeAmp, type NativeDevice } from './native';
 
 export interface Info {
   version: string;
@@ -15,7 +15,10 @@ export interface Info {
   numThreads: number;
   /** glibc keeps freed blocks up to 32 MB mapped (no page faults per step); ALBERT_TRAINER_MALLOC_TUNING=0 turns it off. */
   mallocTuned: boolean;
+  /** bf16 on some device here: this CPU (cpuBf16Supported), or CUDA. */
   bf16Supported: boolean;
+  /** This CPU runs bf16 matrix work natively (AVX512-BF16 or AMX). */
+  cpuBf16Supported: boolean;
   /** Which addon runs: the prebuilt one the package ships, one built from source, or $ALBERT_TRAINER_ADDON's. */
   addon: AddonSource['kind'];
   addonFile: string;
@@ -23,14 +26,33 @@ export interface Info {
   libtorchDir: string | null;
 }
 
-/** Whether this CPU runs bf16 matrix work natively (AVX512-BF16 or AMX), read from /proc/cpuinfo. */
+/** Whether a /proc/cpuinfo text's CPU runs bf16 matrix work natively (AVX512-BF16 or AMX). */
+export function cpuinfoHasBf16(cpuinfo: string): boolean {
+  const flags = cpuinfo.match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+  return flags.includes('avx512_bf16') || flags.includes('amx_bf16');
+}
+
+/** Whether this CPU runs bf16 matrix work natively, read from /proc/cpuinfo. */
 function cpuHasBf16(): boolean {
   try {
-    const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
-    return flags.includes('avx512_bf16') || flags.includes('amx_bf16');
+    return cpuinfoHasBf16(fs.readFileSync('/proc/cpuinfo', 'utf8'));
   } catch {
     return false; // not Linux: unknown, so not claimed
   }
+}
+
+/** The facts the automatic device and precision choice rests on (Info's). */
+export type PrecisionFacts = Pick<Info, 'cudaAvailable' | 'cpuBf16Supported'>;
+
+/**
+ * `--device auto` and `--amp auto`, the one rule for every command: the device is CUDA when there
+ * is one; the precision fp16 on CUDA, bf16 on a CPU that has it, else off (fp32).
+ */
+export function chooseDeviceAndAmp(requested: { device: 'auto' | NativeDevice; amp: 'auto' | NativeAmp }, facts: PrecisionFacts): { device: NativeDevice; amp: NativeAmp } {
+  const device = requested.device === 'auto' ? (facts.cudaAvailable ? 'cuda' : 'cpu') : requested.device;
+  // The CPU's own bf16, not bf16Supported: that one is true on any CUDA machine, whatever its CPU.
+  const amp = requested.amp === 'auto' ? (device === 'cuda' ? 'fp16' : facts.cpuBf16Supported ? 'bf16' : 'off') : requested.amp;
+  return { device, amp };
 }
 
 /** The version of an installed dependency: the nearest package.json of that name above its entry point. */
@@ -61,12 +83,14 @@ export function info(): Info {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
   const facts = native().info();
   const addon = addonSource();
+  const cpuBf16 = cpuHasBf16();
   return {
     version: pkg.version,
     nodeVersion: process.versions.node,
     tokenizersVersion: dependencyVersion('@huggingface/tokenizers'),
     ...facts,
-    bf16Supported: facts.cudaAvailable || cpuHasBf16(),
+    bf16Supported: facts.cudaAvailable || cpuBf16,
+    cpuBf16Supported: cpuBf16,
     addon: addon.kind,
     addonFile: addon.file,
     libtorchDir: recordedLibtorch(root),
