@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCliAsync } from '../helpers/cli-fixture';
-import { SHARED_DATA } from '../helpers/python';
+import { SHARED_DATA } from '../helpers/paths';
 import { type FakeHub, sha1, startFakeHub } from './fake-hub';
 
 const COMMIT = sha1('tiny');
@@ -53,5 +53,8 @@ test('train --model org/tiny --dataset org/data: downloaded into the cache, trai
   expect(fs.existsSync(path.join(cache, 'datasets--org--data', 'snapshots', COMMIT, 'train.jsonl'))).toBe(true);
   expect(fs.readdirSync(out)).toContain('model.safetensors');
   expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('org/tiny');
+  // The folder says what ran: the hub ids as typed (training_args.json) and the data the card describes.
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'training_args.json'), 'utf8'))).toMatchObject({ model_name_or_path: 'org/tiny', dataset_name: 'org/data', init: 'random' });
+  expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('org/data: 64 training examples; no evaluation set; test split: 32 examples.');
   expect(hub.requests.map((r) => r.url)).toContain('/api/datasets/org/data/revision/main');
 });
