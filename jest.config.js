@@ -8,23 +8,32 @@
 //   e2e        runs dist/cli.js or several processes (the CLI, the distributed launcher, npm pack,
 //              the benchmark suite); may use the Python reference too. Build dist/ first.
 // Commands:
-//   npm test              all four tiers, in band (pretest installs the venv's test requirements)
+//   npm test              type-checks test/ and ts/ (tsc -p test/tsconfig.json), then all four tiers
+//                         in band (pretest installs the venv's test requirements)
 //   npm run test:unit     unit and native, two workers, without the Python venv
 //   npx jest --selectProjects reference --runInBand     one tier by its name
+// ts-jest transpiles each file alone (isolatedModules in test/tsconfig.json), without type checks:
+// several times faster on a cold cache; the types are npm test's tsc step (or run it by hand).
 const fs = require('fs');
 const path = require('path');
 
 /** Test files by tier, as paths under test/ without `.test.ts`. */
 const TIERS = {
   unit: [
+    'bench/machine',
     'bench/options',
+    'cli/invocation',
     'cli/suggest',
     'data/dataset',
     'distributed/environment',
     'hub/progress',
     'hub/resolve',
+    'readme/readme-blocks',
+    'report/progress-lines',
     'tiers',
     'train/arguments',
+    'train/checkpoint-ranks',
+    'train/device-choice',
     'train/ignored-labels',
     'train/resume',
   ],
@@ -43,9 +52,11 @@ const TIERS = {
     'native/safetensors',
     'train/checkpoint',
     'train/evaluate',
+    'train/evaluate-only',
   ],
   reference: [
     'data/batching',
+    'data/delimited-pandas',
     'data/label-names',
     'data/parquet',
     'data/shard',
@@ -55,12 +66,14 @@ const TIERS = {
     'model/pretrained',
     'native/safetensors-python',
     'parity/hf_albert',
+    'train/best-checkpoint',
     'train/metrics',
     'train/schedule',
   ],
   e2e: [
     'bench/quick',
     'cli/eval',
+    'cli/forgiving',
     'cli/predict',
     'cli/resume',
     'cli/train',
@@ -74,6 +87,9 @@ const TIERS = {
     'hub/parquet-hub',
     'hub/pretrained-hub',
     'package/package',
+    'readme/snippets',
+    'report/train-reports',
+    'sweep/sweep',
     'train/collapse-guard',
   ],
 };
