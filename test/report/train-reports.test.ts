@@ -6,6 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readEvents } from '../../ts/report/event-file';
+import { trainingCurvesSvg } from '../../ts/report/training-curves';
+import type { LogEntry } from '../../ts/train/train-types';
 import { makeCliFixture } from '../helpers/cli-fixture';
 import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
 import { runReference } from '../helpers/python';
@@ -126,9 +128,23 @@ describe('a run with --report-to tensorboard', () => {
   }, 300_000);
 });
 
+test('data-parallel: rank 0 alone writes the events, each step once', () => {
+  const out = path.join(work, 'data-parallel');
+  cli(runArgs(out, ['--report-to', 'tensorboard', '--nproc-per-node', '2']));
+  const folders = fs.readdirSync(path.join(out, 'runs'));
+  expect(folders).toHaveLength(1);
+  const logDir = path.join(out, 'runs', folders[0]);
+  expect(fs.readdirSync(logDir).filter((n) => n.startsWith('events.out.tfevents.'))).toHaveLength(1);
+  const board = runReference<Board>('tensorboard_read.py', [logDir]);
+  const history = JSON.parse(fs.readFileSync(path.join(out, 'trainer_state.json'), 'utf8')).log_history as LogRow[];
+  expect(board.scalars['train/loss']).toEqual(history.filter((row) => row.loss !== undefined).map((row) => [row.step, Math.fround(row.loss)]));
+  expect(board.scalars['eval/accuracy'].map(([step]) => step)).toEqual([5, 10]); // 160 examples / (2 x 16) per step
+  expect(board.texts.args).toHaveLength(1);
+}, 300_000);
+
 describe('training_curves.svg', () => {
   type Panel = { id: string; x_domain: [number, number]; y_domain: [number, number]; plot: [number, number, number, number];
-    polylines: Array<{ name: string; points: Array<[number, number]> }>; best: Array<{ step: number; x: number; y: number }>; marks: Array<{ class: string; step: number }> };
+    polylines: Array<{ name: string; points: Array<[number, number]> }>; best: Array<{ step: number; x: number; y: number }>; marks: Array<{ class: string; step: number; x: number }> };
   const out = () => path.join(work, 'ours');
   // A plotted point back to (step, value) through the panel's own scale.
   const unplot = (panel: Panel, [x, y]: [number, number]) => {
@@ -156,5 +172,25 @@ describe('training_curves.svg', () => {
     const best = history.filter((row) => row.eval_accuracy !== undefined).reduce((a, b) => (b.eval_accuracy > a.eval_accuracy ? b : a));
     expect(byId.accuracy.best.map((b) => b.step)).toEqual([best.step]);
     expect(fs.readFileSync(path.join(out(), 'README.md'), 'utf8')).toContain('](training_curves.svg)');
+  });
+
+  test('marks each collapse-guard roll-back across the panels, and the best evaluation', () => {
+    const evaluation = (step: number, accuracy: number) => ({ step, epoch: step / 10, eval_loss: 0.5, eval_accuracy: accuracy, eval_macro_f1: accuracy, eval_samples: 10,
+      train_loss: 0.6, eval_runtime: 1, eval_samples_per_second: 10, eval_steps_per_second: 1 });
+    const history: LogEntry[] = [
+      { step: 5, epoch: 0.5, loss: 0.7, learning_rate: 1e-4, grad_norm: 1 }, { step: 10, epoch: 1, loss: 0.6, learning_rate: 2e-4, grad_norm: 1 }, evaluation(10, 0.8),
+      { step: 15, epoch: 1.5, loss: 0.9, learning_rate: 1e-4, grad_norm: 1 }, { step: 20, epoch: 2, loss: 0.8, learning_rate: 5e-5, grad_norm: 1 }, evaluation(20, 0.5),
+      { step: 20, epoch: 2, reason: 'accuracy', restored_step: 10, restored_accuracy: 0.8, lr_factor: 0.5 },
+    ];
+    const file = path.join(work, 'synthetic.svg');
+    fs.writeFileSync(file, trainingCurvesSvg({ logHistory: history, totalSteps: 30, bestStep: 10, title: 'a <run> & more' }));
+    const svg = runReference<{ panels: Panel[] }>('svg_read.py', [file]);
+    expect(svg.panels.map((p) => p.marks)).toEqual([0, 1, 2].map(() => [{ class: 'guard', step: 20, x: expect.any(Number) }]));
+    for (const panel of svg.panels) expect(unplot(panel, [panel.marks[0].x, 0])[0]).toBeCloseTo(20, 3);
+    const accuracy = svg.panels[2];
+    expect(accuracy.best).toHaveLength(1);
+    expect(unplot(accuracy, [accuracy.best[0].x, accuracy.best[0].y])[0]).toBeCloseTo(10, 3);
+    expect(unplot(accuracy, [accuracy.best[0].x, accuracy.best[0].y])[1]).toBeCloseTo(0.8, 5);
+    expect(svg.panels[0].polylines[0].points.map((p) => unplot(svg.panels[0], p)[1])).toEqual([0.7, 0.6, 0.9, 0.8].map((v) => expect.closeTo(v, 5)));
   });
 });

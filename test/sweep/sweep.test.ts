@@ -136,6 +136,7 @@ describe('bad grids', () => {
     [['--per-device-train-batch-size', '8,8'], '--per-device-train-batch-size "8,8": 8 is listed twice'],
     [['--warmup-ratio', '0.1,0.2'], '--warmup-ratio 0.1,0.2: --warmup-ratio cannot be swept; a sweep varies --learning-rate, --per-device-train-batch-size, --num-train-epochs, --seed'],
     [['--resume-from-checkpoint', 'last'], '--resume-from-checkpoint: a sweep resumes its runs itself'],
+    [['--report-to', 'tensorboard', '--logging-dir', 'tb'], '--logging-dir: every run of a sweep writes its TensorBoard events into its own folder'],
     [['--parallel', '0'], 'Expected positive integer for --parallel but received 0'],
     [['--eval-strategy', 'no'], '--eval-strategy no: a sweep compares the runs\' accuracies'],
   ])('%j: one clear error, exit 2, no sweep folder', (extra, message) => {

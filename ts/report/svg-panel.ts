@@ -79,7 +79,8 @@ export function svgPanel(input: PanelInput): string {
   if (!input.xLabels) out.push(`<text x="${plot.left + plot.width}" y="${plot.top + plot.height + 28}" text-anchor="end">step</text>`);
   for (const mark of input.marks ?? []) {
     out.push(`<line class="${mark.className}" data-step="${mark.step}" x1="${c(px(mark.step))}" y1="${plot.top}" x2="${c(px(mark.step))}" y2="${plot.top + plot.height}" ` +
-      `stroke="#e377c2" stroke-dasharray="4 3"><title>${escapeXml(mark.label)}</title></line>`);
+      `stroke="#e377c2" stroke-dasharray="4 3"><title>${escapeXml(mark.label)}</title></line>`,
+      `<text x="${c(px(mark.step) - 3)}" y="${plot.top + 11}" text-anchor="end" fill="#e377c2">${escapeXml(mark.label)}</text>`);
   }
   series.forEach((s, i) => {
     const color = s.color ?? COLORS[i % COLORS.length];

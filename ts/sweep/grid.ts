@@ -86,7 +86,7 @@ export function gridRuns(lists: Partial<Record<SweptFlag, number[]>>): SweepRun[
 /**
  * The tokens after `sweep` that go to every run: all but the swept flags, the sweep's own
  * (--output-dir, --parallel) and their values. Refused: --resume-from-checkpoint (a sweep resumes
- * its runs itself) and a comma list for a number flag that cannot be swept.
+ * its runs itself), --logging-dir (one folder for all runs) and a comma list for a number flag that cannot be swept.
  */
 export function passThroughArgs(tokens: readonly string[], numberFlags: ReadonlySet<string>): string[] {
   const swept = new Set<string>(SWEPT_FLAGS.map((s) => s.flag));
@@ -97,6 +97,9 @@ export function passThroughArgs(tokens: readonly string[], numberFlags: Readonly
     const value = inline ? tokens[i].slice(tokens[i].indexOf('=') + 1) : tokens[i + 1];
     if (name === 'resume-from-checkpoint') {
       throw new AlbertTrainerError('ERR_ARGUMENT', '--resume-from-checkpoint: a sweep resumes its runs itself; run the same sweep command again to continue it');
+    }
+    if (name === 'logging-dir') {
+      throw new AlbertTrainerError('ERR_ARGUMENT', '--logging-dir: every run of a sweep writes its TensorBoard events into its own folder (<run>/runs/); point TensorBoard at the sweep folder to see them all');
     }
     if (name !== undefined && numberFlags.has(name) && !swept.has(name) && value !== undefined && value.includes(',')) {
       throw new AlbertTrainerError('ERR_ARGUMENT', `--${name} ${value}: --${name} cannot be swept; a sweep varies ${SWEPT_FLAGS.map((s) => `--${s.flag}`).join(', ')} (run one sweep per value of --${name})`);
