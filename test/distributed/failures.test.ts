@@ -1,24 +1,24 @@
-// Data-parallel jobs that go wrong end, each with one clear message and a non-zero exit within
-// the timeout, never a hang: a rank killed mid-run, a wrong MASTER_PORT, mismatched world sizes,
-// ranks started with other arguments. Ctrl-C stops every rank after the same step, saves a
+// Data-parallel jobs that go wrong end, each with one clear message and a non-zero exit of its
+// own, never a hang: a rank killed mid-run, a wrong MASTER_PORT, mismatched world sizes, ranks
+// started with other arguments. No test times the job: one that hangs is killed by start()'s
+// limit and fails on its exit status (null, signal SIGKILL) instead of jest's timeout. Ctrl-C stops every rank after the same step, saves a
 // checkpoint, and the run resumes to the same result as an uninterrupted one.
 import { type ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { makeCliFixture } from '../helpers/cli-fixture';
-import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 let work: string;
 let modelDir: string;
 let dataDir: string;
 
-interface Finished { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; seconds: number }
+interface Finished { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** Starts the CLI; `done` resolves when it exits (killed after `limitMs`, so a hang fails the test instead of jest). */
 function start(args: string[], env: NodeJS.ProcessEnv = {}, limitMs = 90_000): { child: ChildProcess; done: Promise<Finished>; stdout: () => string } {
-  const started = Date.now();
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ALBERT_TRAINER_DATA: SHARED_DATA, ...env } });
   let stdout = '';
   let stderr = '';
@@ -27,7 +27,7 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}, limitMs = 90_000): {
   const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const done = new Promise<Finished>((resolve) => child.on('close', (status, signal) => {
     clearTimeout(timer);
-    resolve({ status, signal, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+    resolve({ status, signal, stdout, stderr });
   }));
   return { child, done, stdout: () => stdout };
 }
@@ -91,11 +91,9 @@ test('a rank killed mid-run ends the job with a message naming it, leaves no wor
   const rank1 = workerPid(run.child.pid as number, 1) as number;
   expect(rank0).toBeGreaterThan(0);
   expect(rank1).toBeGreaterThan(0);
-  const killedAt = Date.now();
   process.kill(rank1, 'SIGKILL');
   const result = await run.done;
-  expect((Date.now() - killedAt) / 1000).toBeLessThan(30);
-  expect(result.status).not.toBe(0);
+  expect({ status: result.status, signal: result.signal }).toEqual({ status: 1, signal: null }); // the launcher's own exit, not start()'s limit
   expect(result.stderr).toMatch(/rank 1 \(local rank 1, pid \d+\) was killed by SIGKILL/);
   expect(alive(rank0)).toBe(false);
   expect(fs.existsSync(path.join(out, 'model.safetensors'))).toBe(false);
@@ -111,19 +109,19 @@ test('a wrong MASTER_PORT: both ranks fail within the timeout, each saying what 
   expect(r0.stderr).toContain(`ERR_DISTRIBUTED: only 1 of 2 processes joined the rendezvous at 127.0.0.1:${port} within 5 s; missing rank(s) 1`);
   expect(r1.status).toBe(2);
   expect(r1.stderr).toContain(`ERR_DISTRIBUTED: rank 1: could not reach the rendezvous at 127.0.0.1:${wrong} within 5 s`);
-  expect(Math.max(r0.seconds, r1.seconds)).toBeLessThan(40); // the timeout (5 s) plus start-up and c10d's last connect attempt
   expect(fs.existsSync(path.join(work, 'wrong-port'))).toBe(false);
 });
 
 test('mismatched world sizes: both ranks stop at once, naming the mismatch', async () => {
   const port = await freePort();
   const env = (rank: number, world: number) => ({ RANK: String(rank), WORLD_SIZE: String(world), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
-  const args = trainArgs(path.join(work, 'mismatch'), ['--ddp-timeout', '60', '--save-strategy', 'no']);
+  // A timeout far beyond start()'s limit: a rank that waited for it instead of seeing the
+  // mismatch would be killed by the limit and fail on its status.
+  const args = trainArgs(path.join(work, 'mismatch'), ['--ddp-timeout', '3600', '--save-strategy', 'no']);
   const [r0, r1] = await Promise.all([start(args, env(0, 2)).done, start(args, env(1, 3)).done]);
   for (const r of [r0, r1]) {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('ERR_DISTRIBUTED: rank 1 was started with WORLD_SIZE=3, rank 0 with 2');
-    expect(r.seconds).toBeLessThan(30); // long before the 60 s timeout
   }
 });
 
