@@ -192,6 +192,16 @@ describe('JSON Lines: bad rows', () => {
     );
   });
 
+  test('a misspelled column: the close name is suggested, never one another option reads', () => {
+    const file = write('.jsonl', jsonl({ Sentence: 'a', sentence2: 'b', id: 3, label: 0 }));
+    expectError(() => readDataset(file, { textColumn: 'sentense' }), 'ERR_INPUT',
+      `${file}:1: textColumn "sentense" is not a column; the columns are "Sentence", "sentence2", "id", "label"; did you mean textColumn "Sentence"?`);
+    expectError(() => readDataset(file, { textColumn: 'Sentence', textPairColumn: 'sentence' }), 'ERR_INPUT',
+      `${file}:1: textPairColumn "sentence" is not a column; the columns are "Sentence", "sentence2", "id", "label"; did you mean textPairColumn "sentence2"?`);
+    expectError(() => readDataset(file, { textColumn: 'Sentence', labelColumn: 'stars' }), 'ERR_INPUT',
+      `${file}:1: labelColumn "stars" is not a column; the columns are "Sentence", "sentence2", "id", "label"; name one with labelColumn`);
+  });
+
   test('an unknown column named by the user says which columns exist', () => {
     const file = write('.jsonl', jsonl({ text: 'a', label: 0 }));
     expectError(() => readDataset(file, { labelColumn: 'y' }), 'ERR_INPUT', `${file}:1: labelColumn "y" is not a column; the columns are "text", "label"; pass labelColumn "label" to read it`);
