@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const ENV = { ...process.env, ALBERT_TRAINER_DATA: SHARED_DATA };
@@ -79,7 +79,8 @@ describe('Ctrl-C, then the printed resume command', () => {
     out = path.join(work, 'out');
     interrupted = await interrupt(['train', ...common, '--output-dir', out], 30);
     afterInterrupt = fs.readdirSync(out);
-    const command = /To continue: albert-train (.*)$/m.exec(interrupted.stderr)?.[1] ?? '';
+    // The command as this test ran it (node dist/cli.js); a user of the bin or npx gets albert-train / npx albert-train.
+    const command = /To continue: (?:npx albert-train|albert-train|node \S*cli\.js) (.*)$/m.exec(interrupted.stderr)?.[1] ?? '';
     const args = command.split(' ').map((a) => a.replace(/^'(.*)'$/, '$1'));
     resumed = spawnSync(process.execPath, [CLI, ...args], { env: ENV, encoding: 'utf8' });
     stitched = new Map([...stepLosses(interrupted.stdout), ...stepLosses(resumed.stdout as string)]);
@@ -87,7 +88,7 @@ describe('Ctrl-C, then the printed resume command', () => {
 
   test('SIGINT: exit 130, a checkpoint, a message with the command, no output files yet', () => {
     expect(interrupted.status).toBe(130);
-    expect(interrupted.stderr).toMatch(/interrupted at step (\d+) of 750; saved .*checkpoint-\1\. To continue: albert-train train .* --resume-from-checkpoint .*checkpoint-\1$/m);
+    expect(interrupted.stderr).toMatch(/interrupted at step (\d+) of 750; saved .*checkpoint-\1\. To continue: (?:npx albert-train|albert-train|node \S*cli\.js) train .* --resume-from-checkpoint .*checkpoint-\1$/m);
     expect(afterInterrupt).toHaveLength(1); // the checkpoint alone
     expect(afterInterrupt[0]).toMatch(/^checkpoint-\d+$/);
     expect(Number(afterInterrupt[0].slice('checkpoint-'.length))).toBeGreaterThanOrEqual(30);
@@ -97,6 +98,10 @@ describe('Ctrl-C, then the printed resume command', () => {
   test('the resumed run finishes and writes the whole output directory beside the checkpoint', () => {
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
+    // It reports the steps it ran, from the checkpoint's step to the last (not all 750).
+    const from = Number(afterInterrupt[0].slice('checkpoint-'.length));
+    const end = (resumed.stdout as string).trim().split('\n').map((line) => JSON.parse(line) as { type: string }).find((e) => e.type === 'end');
+    expect(end).toMatchObject({ step: 750, stepsRun: 750 - from, interrupted: false });
     const files = fs.readdirSync(out);
     for (const f of ['model.safetensors', 'config.json', 'README.md', 'trainer_state.json', 'tokenizer.json']) expect(files).toContain(f);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'trainer_state.json'), 'utf8')).global_step).toBe(750);
