@@ -9,7 +9,8 @@ import * as path from 'path';
 import { recoverFolder, recoverFoldersIn, writeFileAtomic, writeFileAtomicSync, writeFolderAtomic } from '../../ts/io/atomic-write';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { listCheckpoints, writeCheckpoint } from '../../ts/train/checkpoint';
-import { tinyConfig } from '../helpers/fixtures';
+import { checkOutputDirectory } from '../../ts/train/output';
+import { tinyConfig } from '../helpers/tiny-model';
 
 const MODULE = path.join(__dirname, '../../ts/io/atomic-write.ts');
 let work: string;
@@ -82,6 +83,14 @@ describe('a folder replaced by a process killed mid-way', () => {
     expect(runUntilKilled('set-aside', WRITE_NEW(dir)).signal).toBe('SIGKILL');
     expect((await listCheckpoints(work)).map((c) => c.step)).toEqual([2, 4]);
     expect(readFolder(dir)).toEqual(OLD);
+  });
+
+  test('a resumed run accepts the set-aside copy a killed checkpoint replacement left; a new run does not', async () => {
+    const dir = path.join(work, 'checkpoint-4');
+    folderWith(dir, OLD);
+    expect(runUntilKilled('set-aside', WRITE_NEW(dir)).signal).toBe('SIGKILL');
+    await expect(checkOutputDirectory(work, { resuming: true })).resolves.toBeUndefined();
+    await expect(checkOutputDirectory(work)).rejects.toThrow(`${work}: the output directory exists and is not empty`);
   });
 
   test('recoverFoldersIn touches only the names it is given', async () => {
