@@ -12,6 +12,8 @@
 // folder -> `<name>`, then the old one is deleted. A process stopped between the first two leaves
 // no `<name>` but a complete `.old-` copy; recoverFolder (run by the next write of that folder,
 // and by whoever lists checkpoints) puts it back, or deletes it once `<name>` exists again.
+// A staging folder a killed process left (`.tmp-`) is incomplete and never read; the output
+// directory check tolerates a checkpoint's, and a failed launch removes the output folder's.
 // Folders are made with fs.mkdir (mode 0o777 less the user's umask), not mkdtemp (0o700), so a
 // saved model is as readable as any folder the user makes.
 import { randomBytes } from 'crypto';
@@ -128,11 +130,17 @@ export async function recoverFolder(dir: string): Promise<'restored' | 'cleaned'
   if (old.length === 0) return 'none';
   let outcome: 'restored' | 'cleaned' = 'cleaned';
   if (!fs.existsSync(resolved)) {
-    const stats = await Promise.all(old.map(async (p) => ({ p, mtime: (await fs.promises.stat(p)).mtimeMs })));
-    stats.sort((a, b) => b.mtime - a.mtime);
-    await fs.promises.rename(stats[0].p, resolved);
-    old.splice(old.indexOf(stats[0].p), 1);
-    outcome = 'restored';
+    // Several processes may recover at once (the ranks of a resumed run): the first rename wins,
+    // and the others find `dir` in place.
+    try {
+      const stats = await Promise.all(old.map(async (p) => ({ p, mtime: (await fs.promises.stat(p)).mtimeMs })));
+      stats.sort((a, b) => b.mtime - a.mtime);
+      await fs.promises.rename(stats[0].p, resolved);
+      old.splice(old.indexOf(stats[0].p), 1);
+      outcome = 'restored';
+    } catch (error) {
+      if (!fs.existsSync(resolved)) throw error;
+    }
   }
   for (const p of old) await fs.promises.rm(p, { recursive: true, force: true });
   return outcome;
