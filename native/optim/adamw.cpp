@@ -1,5 +1,6 @@
 #include "optim/adamw.h"
 
+#include "common/dtype_name.h"
 #include "common/error.h"
 
 #include <map>
@@ -70,13 +71,19 @@ std::string shape_of(at::IntArrayRef shape) {
   return out + "]";
 }
 
-const at::Tensor& find_state(const std::map<std::string, at::Tensor>& stored, const std::string& key, at::IntArrayRef shape,
+// The stored tensor `key`, checked to have this optimizer's shape and dtype for it (a copy_
+// would convert another dtype silently: a float64 or bf16 moment is a different file).
+const at::Tensor& find_state(const std::map<std::string, at::Tensor>& stored, const std::string& key, const at::Tensor& ours,
                              const std::string& source) {
   auto it = stored.find(key);
   if (it == stored.end()) fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" is missing");
-  if (it->second.sizes() != shape) {
+  if (it->second.sizes() != ours.sizes()) {
     fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" has shape " + shape_of(it->second.sizes()) +
-                                 " but the model's parameter has " + shape_of(shape));
+                                 " but the model's parameter has " + shape_of(ours.sizes()));
+  }
+  if (it->second.scalar_type() != ours.scalar_type()) {
+    fail(codes::kCheckpoint, source + ": optimizer state \"" + key + "\" has dtype " + dtype_name(it->second.scalar_type()) +
+                                 "; this trainer keeps it in " + dtype_name(ours.scalar_type()));
   }
   return it->second;
 }
@@ -92,9 +99,9 @@ bool AdamW::owns_key(const std::string& key) const {
 void AdamW::check_state(const NamedTensors& state, const std::string& source) const {
   std::map<std::string, at::Tensor> stored(state.begin(), state.end());
   for (const Slot& slot : slots_) {
-    find_state(stored, "exp_avg." + slot.name, slot.parameter.sizes(), source);
-    find_state(stored, "exp_avg_sq." + slot.name, slot.parameter.sizes(), source);
-    find_state(stored, "step." + slot.name, {}, source);
+    find_state(stored, "exp_avg." + slot.name, slot.exp_avg, source);
+    find_state(stored, "exp_avg_sq." + slot.name, slot.exp_avg_sq, source);
+    find_state(stored, "step." + slot.name, slot.step, source);
   }
 }
 

@@ -38,7 +38,7 @@ class AdamW {
   NamedTensors state() const;
   // The state keys this optimizer owns (those state() writes).
   bool owns_key(const std::string& key) const;
-  // Strict: every state tensor present with the parameter's shape; throws ERR_CHECKPOINT naming
+  // Strict: every state tensor present with its slot's shape and dtype; throws ERR_CHECKPOINT naming
   // the key and `source` otherwise. Changes nothing.
   void check_state(const NamedTensors& state, const std::string& source) const;
   // check_state, then copy. Nothing changes unless everything fits.

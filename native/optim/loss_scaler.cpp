@@ -1,5 +1,6 @@
 #include "optim/loss_scaler.h"
 
+#include "common/dtype_name.h"
 #include "common/error.h"
 
 namespace albert {
@@ -53,6 +54,13 @@ void LossScaler::check_state(const NamedTensors& state, const std::string& sourc
   auto [scale, tracker] = find_scaler_state(state);
   if (!scale.defined() || scale.numel() != 1 || !tracker.defined() || tracker.numel() != 1) {
     fail(codes::kCheckpoint, source + ": loss-scaler state (scaler.scale, scaler.growth_tracker) is missing or malformed");
+  }
+  // The dtypes the constructor gives them (a copy_ would convert another one silently).
+  for (const auto& [key, tensor, dtype] : {std::tuple{"scaler.scale", scale, at::kFloat}, std::tuple{"scaler.growth_tracker", tracker, at::kInt}}) {
+    if (tensor.scalar_type() != dtype) {
+      fail(codes::kCheckpoint, source + ": loss-scaler state \"" + key + "\" has dtype " + dtype_name(tensor.scalar_type()) +
+                                   "; this trainer keeps it in " + dtype_name(dtype));
+    }
   }
 }
 

@@ -36,7 +36,8 @@ class LossScaler {
 
   NamedTensors state() const;  // "scaler.scale", "scaler.growth_tracker"
   static bool owns_key(const std::string& key) { return key == "scaler.scale" || key == "scaler.growth_tracker"; }
-  // Throws ERR_CHECKPOINT naming `source` when the entries are missing or malformed; changes nothing.
+  // Throws ERR_CHECKPOINT naming `source` when the entries are missing, malformed or of another
+  // dtype (scale float32, growth tracker int32); changes nothing.
   static void check_state(const NamedTensors& state, const std::string& source);
   void load_state(const NamedTensors& state, const std::string& source);
 

@@ -1,25 +1,18 @@
 // Optimizer state: saveState/loadState resume exactly (weights + AdamW moments + steps + loss
-// scaler); a state for another model is ERR_CHECKPOINT naming the key and changes nothing; a
-// save that cannot be written is ERR_IO and leaves no temporary file behind.
+// scaler); a state for another model, or with a tensor of another dtype, is ERR_CHECKPOINT naming
+// the key and changes nothing; a save that cannot be written is ERR_IO and leaves no temporary
+// file behind.
 import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
 import { TrainingSession, type TrainingSessionOptions } from '../../ts/training-session';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  expectError,
-  randomBatch,
-  re,
-  readBytes,
-  removeTempDirs,
-  sameValues,
-  snapshot,
-  tempDir,
-  tinyModel,
-  toyBatch,
-} from '../helpers/fixtures';
+import { sameValues, snapshot, tinyModel } from '../helpers/tiny-model';
+import { randomBatch, toyBatch } from '../helpers/batches';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+import { readBytes } from '../helpers/bytes';
+import { type TensorEntry, decodeSafetensors, encodeSafetensors, f32Values, halfEntry } from '../helpers/safetensors';
+import { expectError, re } from '../helpers/expect-error';
 
 afterAll(removeTempDirs);
 
@@ -185,6 +178,28 @@ describe('a state that does not fit is ERR_CHECKPOINT naming the key, and change
     const file = path.join(tempDir('noscaler'), 'state.safetensors');
     fs.writeFileSync(file, encodeSafetensors(entries.filter((e) => !e.name.startsWith('scaler.')), metadata));
     await expectRefused({}, file, `${file}: loss-scaler state (scaler.scale, scaler.growth_tracker) is missing or malformed`);
+  });
+
+  /** The state file with the entry `key` re-encoded by `recode`. */
+  function withEntry(key: string, recode: (entry: TensorEntry) => TensorEntry, label: string): string {
+    const { entries, metadata } = decodeSafetensors(readBytes(source.state));
+    expect(entries.map((e) => e.name)).toContain(key);
+    const file = path.join(tempDir(label), 'state.safetensors');
+    fs.writeFileSync(file, encodeSafetensors(entries.map((e) => (e.name === key ? recode(e) : e)), metadata));
+    return file;
+  }
+  const asF64 = (e: TensorEntry): TensorEntry => ({ ...e, dtype: 'F64', data: new Uint8Array(Float64Array.from(f32Values(e)).buffer) });
+  const asI64 = (e: TensorEntry): TensorEntry => ({ ...e, dtype: 'I64', data: new Uint8Array(BigInt64Array.from(new Int32Array(e.data.slice().buffer), BigInt).buffer) });
+
+  test.each([
+    ['a float64 exp_avg', 'exp_avg.classifier.weight', asF64, 'optimizer state "exp_avg.classifier.weight" has dtype float64; this trainer keeps it in float32'],
+    ['a bfloat16 exp_avg_sq', 'exp_avg_sq.albert.pooler.weight', (e: TensorEntry) => halfEntry(e, 'BF16').entry, 'optimizer state "exp_avg_sq.albert.pooler.weight" has dtype bfloat16; this trainer keeps it in float32'],
+    ['a float64 step', 'step.classifier.bias', asF64, 'optimizer state "step.classifier.bias" has dtype float64; this trainer keeps it in float32'],
+    ['a float64 loss scale', 'scaler.scale', asF64, 'loss-scaler state "scaler.scale" has dtype float64; this trainer keeps it in float32'],
+    ['an int64 growth tracker', 'scaler.growth_tracker', asI64, 'loss-scaler state "scaler.growth_tracker" has dtype int64; this trainer keeps it in int32'],
+  ])('%s (right shape, other dtype) is refused naming the tensor and both dtypes', async (label, key, recode, message) => {
+    const file = withEntry(key, recode, label.replace(/ /g, '-'));
+    await expectRefused({}, file, `${file}: ${message}`);
   });
 
   test('a truncated state file is ERR_SAFETENSORS naming the file', async () => {
