@@ -1,5 +1,5 @@
 // Lists the addon's C++ sources for binding.gyp, one a line: the same set CMakeLists.txt
-// globs, native/{albert,io,optim,train,distributed,kernels/cpu,kernels/cuda,binding}/*.cpp, sorted.
+// globs, native/{albert,io,optim,train,runtime,distributed,kernels/cpu,kernels/cuda,binding}/*.cpp, sorted.
 //
 //   node scripts/native-sources.js            paths relative to the cwd (gyp runs it from
 //                                              the folder of the binding.gyp that asks)
@@ -13,7 +13,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const SOURCE_DIRS = ['albert', 'io', 'optim', 'train', 'distributed', 'kernels/cpu', 'kernels/cuda', 'binding'];
+const SOURCE_DIRS = ['albert', 'io', 'optim', 'train', 'runtime', 'distributed', 'kernels/cpu', 'kernels/cuda', 'binding'];
 
 function nativeDir() {
   const here = path.resolve('native');

@@ -13,7 +13,7 @@
 // The step's time by phase and op is the profile issue 4 asks for; the peer's is
 // benchmarks/profile/profile_hf_step.py (HF transformers + torch.optim.AdamW).
 #include "albert/model.h"
-#include "train/host_allocator.h"
+#include "runtime/host_allocator.h"
 #include "train/session.h"
 
 #include <ATen/Parallel.h>

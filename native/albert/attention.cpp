@@ -1,6 +1,6 @@
 #include "albert/attention.h"
 
-#include "kernels/cpu/dropout.h"
+#include "albert/dropout.h"
 
 #include <cmath>
 #include <limits>
@@ -38,13 +38,13 @@ at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at:
     // drops with aten's bernoulli_. This is that path with the counter-based dropout.
     at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));  // (B, N, Tq, T)
     if (keep) scores.masked_fill_(keep->logical_not(), -std::numeric_limits<double>::infinity());
-    context = at::matmul(kernels::dropout(at::softmax(scores, -1), dropout, true), v);
+    context = at::matmul(albert::dropout(at::softmax(scores, -1), dropout, true), v);
   } else {
     context = at::scaled_dot_product_attention(q, k, v, keep, dropout, /*is_causal=*/false);
   }
   context = context.transpose(1, 2).reshape({B, Tq, H});  // (B, Tq, H)
   if (packing && !first_token_only) context = packing->pack(context);  // (R, H)
-  at::Tensor projected = kernels::dropout(dense.forward(context), output_dropout, train);
+  at::Tensor projected = albert::dropout(dense.forward(context), output_dropout, train);
   return layer_norm.forward_residual(projected, queries_in);  // post-LN
 }
 

@@ -1,6 +1,6 @@
 #include "albert/embeddings.h"
 
-#include "kernels/cpu/dropout.h"
+#include "albert/dropout.h"
 
 namespace albert {
 
@@ -19,7 +19,7 @@ at::Tensor AlbertEmbeddings::forward(const at::Tensor& input_ids, const at::Tens
   x = x + at::embedding(token_type_embeddings, token_type_ids);                   // (B, T, E)
   x = x + at::embedding(position_embeddings, position_ids);                       // (T, E) broadcast
   x = layer_norm.forward(x);
-  return kernels::dropout(x, dropout, train);
+  return albert::dropout(x, dropout, train);
 }
 
 void AlbertEmbeddings::collect(const std::string& prefix, NamedTensors& out) const {

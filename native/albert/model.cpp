@@ -1,7 +1,6 @@
 #include "albert/model.h"
 
-#include "kernels/cpu/dropout.h"
-
+#include "albert/dropout.h"
 #include "albert/init.h"
 #include "common/error.h"
 
@@ -39,7 +38,7 @@ at::Tensor AlbertForSequenceClassification::forward(const at::Tensor& input_ids,
   at::Tensor first = encoder.forward(embedded, keep, train, /*first_token_only=*/true, packing ? &*packing : nullptr)
                          .select(1, 0);  // (B, H)
   at::Tensor pooled = at::tanh(pooler.forward(first));                                                      // (B, H)
-  return classifier.forward(kernels::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)
+  return classifier.forward(albert::dropout(pooled, config.classifier_dropout_prob, train));                    // (B, L)
 }
 
 const at::Tensor& AlbertForSequenceClassification::parameter(const std::string& name) const {

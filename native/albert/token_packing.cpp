@@ -9,9 +9,8 @@ namespace albert {
 namespace {
 
 // Packed rows come in multiples of this many: the GEMMs then see a few dozen distinct shapes
-// instead of a new one nearly every batch, and oneDNN builds its bf16 kernels per shape
-// (small config, a SUBJ epoch with train(): bf16 49.3 s with exact counts, 37.6 s rounded;
-// fp32 50.2 s and 40.9 s).
+// instead of a new one nearly every batch, and oneDNN builds its bf16 kernels per shape (what
+// it saves: benchmarks/results/native-design-measurements-2026-11.md).
 constexpr int64_t kRowMultiple = 64;
 
 }  // namespace

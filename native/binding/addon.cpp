@@ -6,8 +6,8 @@
 #include "binding/trainer_wrap.h"
 #include "common/error.h"
 #include "common/torch.h"
-#include "train/host_allocator.h"
-#include "train/rng_state.h"
+#include "runtime/host_allocator.h"
+#include "runtime/rng_state.h"
 
 #include <ATen/Parallel.h>
 #include <torch/headeronly/version.h>
@@ -64,7 +64,7 @@ Napi::Value manual_seed(const Napi::CallbackInfo& call) {
 Napi::Value get_rng_state(const Napi::CallbackInfo& call) {
   return guarded(call.Env(), [&]() -> Napi::Value {
     Napi::Env env = call.Env();
-    const train::RngState state = train::get_rng_state();
+    const runtime::RngState state = runtime::get_rng_state();
     Napi::Object out = Napi::Object::New(env);
     out.Set("cpu", Napi::Buffer<uint8_t>::Copy(env, state.cpu.data(), state.cpu.size()));
     Napi::Array cuda = Napi::Array::New(env, state.cuda.size());
@@ -83,12 +83,12 @@ Napi::Value set_rng_state(const Napi::CallbackInfo& call) {
     };
     if (!call[0].IsObject()) fail(codes::kInput, "setRngState expects { cpu: Buffer, cuda: Buffer[] }");
     Napi::Object in = call[0].As<Napi::Object>();
-    train::RngState state;
+    runtime::RngState state;
     state.cpu = bytes(in.Get("cpu"), "cpu");
     if (!in.Get("cuda").IsArray()) fail(codes::kInput, "setRngState expects cuda to be an array of Buffers");
     Napi::Array cuda = in.Get("cuda").As<Napi::Array>();
     for (uint32_t i = 0; i < cuda.Length(); ++i) state.cuda.push_back(bytes(cuda.Get(i), "cuda[" + std::to_string(i) + "]"));
-    return Napi::Number::New(call.Env(), static_cast<double>(train::set_rng_state(state)));
+    return Napi::Number::New(call.Env(), static_cast<double>(runtime::set_rng_state(state)));
   });
 }
 

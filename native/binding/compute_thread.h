@@ -1,9 +1,9 @@
 // One process-wide thread that runs every asynchronous libtorch call, in the order queued.
 // libuv's pool hands consecutive calls to different threads; libtorch's OpenMP pool is per
 // calling thread, so each pool thread grew its own team of OpenMP threads that spin after a
-// step while the next step runs elsewhere, on a 2-core machine fighting it for the cores. A
-// small-config bf16 step measured 97-111 ms from Node against 84-88 ms with one pool thread
-// (UV_THREADPOOL_SIZE=1). The libuv worker now only waits for this thread.
+// step while the next step runs elsewhere, on a 2-core machine fighting it for the cores
+// (measured: benchmarks/results/native-design-measurements-2026-11.md). The libuv worker now
+// only waits for this thread.
 #pragma once
 
 #include <functional>

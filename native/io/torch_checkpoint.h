@@ -4,9 +4,9 @@
 // The file is torch.save's zip format (torch >= 1.6): `<archive>/data.pkl` is a pickle of the
 // state dict whose tensors point, through persistent ids, at raw storages `<archive>/data/<key>`.
 // The zip is read with libtorch's own reader (caffe2::serialize::PyTorchStreamReader, the one
-// torch.load uses). The pickle is read by a small VM here, not libtorch's unpickler: that one
-// turns collections.OrderedDict into None (so it cannot read an HF state dict) and was not
-// written to refuse hostile input. This VM knows the opcodes torch.save emits (protocols 2-5)
+// torch.load uses). The pickle is read by a small VM (io/torch_pickle.h), not libtorch's
+// unpickler: that one turns collections.OrderedDict into None (so it cannot read an HF state
+// dict) and was not written to refuse hostile input. This VM knows the opcodes torch.save emits (protocols 2-5)
 // and exactly these globals:
 //   collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter,
 //   torch.<Dtype>Storage (FloatStorage, HalfStorage, BFloat16Storage, ...).

@@ -1,4 +1,4 @@
-#include "train/host_allocator.h"
+#include "runtime/host_allocator.h"
 
 #include <cstdlib>
 #include <cstring>

@@ -1,9 +1,9 @@
 // Host memory between steps. A training step frees and allocates the same large buffers every
-// time (the word-embedding gradient alone is V x E fp32, 15 MB for ALBERT's 30000 x 128). glibc
-// serves such blocks with mmap and returns them to the kernel on free, so each step page-faults
-// them in again: about 3,800 faults for that one tensor, measured at 12-30% of a small-config
-// step on a 2-core VM (benchmarks/profile/profile_step.cpp). Keeping blocks up to 32 MB on the
-// heap and not trimming it makes the next step reuse mapped pages.
+// time (the word-embedding gradient alone is V x E fp32). glibc serves such blocks with mmap
+// and returns them to the kernel on free, so each step page-faults them in again (what that
+// cost: benchmarks/results/native-design-measurements-2026-11.md, measured with
+// benchmarks/profile/profile_step.cpp). Keeping blocks up to 32 MB on the heap and not
+// trimming it makes the next step reuse mapped pages.
 #pragma once
 
 namespace albert {

@@ -1,4 +1,4 @@
-#include "train/rng_state.h"
+#include "runtime/rng_state.h"
 
 #include "common/error.h"
 #include "common/torch.h"
@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <mutex>
 
-namespace albert::train {
+namespace albert::runtime {
 namespace {
 
 at::Generator default_generator(const at::Device& device) {
@@ -64,4 +64,4 @@ int64_t set_rng_state(const RngState& state) {
   return devices;
 }
 
-}  // namespace albert::train
+}  // namespace albert::runtime

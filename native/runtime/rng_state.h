@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace albert::train {
+namespace albert::runtime {
 
 struct RngState {
   std::vector<uint8_t> cpu;                // at::CPUGeneratorImpl::get_state()
@@ -21,4 +21,4 @@ RngState get_rng_state();
 // nothing in that case.
 int64_t set_rng_state(const RngState& state);
 
-}  // namespace albert::train
+}  // namespace albert::runtime

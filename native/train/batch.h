@@ -31,10 +31,9 @@ at::Tensor full_keep_mask(const Batch& device_batch);
 
 // On CUDA, sequence lengths are padded up to a multiple of this (train and eval, CUDA graphs
 // or not): a few shapes then serve a whole epoch, one CUDA graph each, and eager CUDA steps
-// meet few new lengths. On an H100, an eager step at a length not seen before took several
-// times one at a seen length (albert-large fp16, batch 16: 300-450 ms against 47-62; HF's
-// eager step showed the same, 170-310 against 68-82; per-shape kernel selection is the likely
-// cause, not pinned down), and SUBJ's batches have some 100 different lengths.
+// meet few new lengths. On an H100 an eager step at a length not seen before took several times
+// one at a seen length, HF's too (benchmarks/results/native-design-measurements-2026-11.md),
+// and SUBJ's batches have some 100 different lengths.
 constexpr int64_t kCudaLengthMultiple = 16;
 
 // The batch with padding columns appended (id 0, mask 0, type 0) up to its length rounded up

@@ -3,14 +3,12 @@
 #include "common/error.h"
 #include "kernels/cpu/vector_math.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 
 namespace albert::kernels {
 
@@ -90,22 +88,10 @@ class FastDropout : public torch::autograd::Function<FastDropout> {
   }
 };
 
-uint64_t draw_seed() {
-  auto* generator = at::check_generator<at::CPUGeneratorImpl>(at::detail::getDefaultCPUGenerator());
-  std::lock_guard<std::mutex> lock(generator->mutex_);
-  return generator->random64();
-}
-
 }  // namespace
 
 at::Tensor fast_dropout(const at::Tensor& x, double p, uint64_t seed) {
   return FastDropout::apply(x, p, static_cast<int64_t>(seed));
-}
-
-at::Tensor dropout(const at::Tensor& x, double p, bool train) {
-  if (!train || p == 0.0) return x;
-  if (!x.device().is_cpu()) return at::dropout(x, p, train);  // CUDA keeps aten's (Philox) dropout
-  return fast_dropout(x, p, draw_seed());
 }
 
 }  // namespace albert::kernels

@@ -1,9 +1,9 @@
-// Dropout with a counter-based mask (as Philox-style dropout on GPUs, and llm.c): element i of
-// a call is kept when keep_hash(seed, i) >= p * 2^32. The mask is a pure function of (seed, i),
-// so backward recomputes it instead of storing it, every thread count gives the same mask, and
-// it vectorizes (a few 32-bit multiplies per element) where aten's bernoulli_ draws each
-// element from a Mersenne Twister. The seed is drawn from libtorch's default CPU generator, so
-// manualSeed and the checkpointed RNG state govern it as they govern aten's dropout.
+// The CPU dropout kernel, with a counter-based mask (as Philox-style dropout on GPUs, and
+// llm.c): element i of a call is kept when keep_hash(seed, i) >= p * 2^32. The mask is a pure
+// function of (seed, i), so backward recomputes it instead of storing it, every thread count
+// gives the same mask, and it vectorizes (a few 32-bit multiplies per element) where aten's
+// bernoulli_ draws each element from a Mersenne Twister. The model calls it through
+// native/albert/dropout.h, which picks it on the CPU and draws its seed.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -29,8 +29,6 @@ uint32_t drop_threshold(double p);
 
 // out = x * keep / (1 - p), in x's dtype (float, bf16, fp16), contiguous. Differentiable.
 at::Tensor fast_dropout(const at::Tensor& x, double p, uint64_t seed);
-// The same, with the seed drawn from the default CPU generator; x unchanged when !train or p == 0.
-at::Tensor dropout(const at::Tensor& x, double p, bool train);
 
 // The raw kernel (no autograd): out = x * keep(seed, i) * scale.
 at::Tensor dropout_kernel(const at::Tensor& x, double p, uint64_t seed);

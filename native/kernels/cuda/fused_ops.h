@@ -2,8 +2,8 @@
 // path. Built into the core always; the kernels run only in an addon built against a CUDA
 // libtorch (ALBERT_WITH_CUDA), and fused_ops_available() says whether this one was.
 //
-// Each op equals the libtorch composition it replaces, to rounding (benchmarks/gpu/
-// cuda_ops_check.cpp checks forward and backward against it on a GPU, per dtype).
+// Each op equals the libtorch composition it replaces, to rounding (test/gpu/cuda_ops_check.cpp
+// checks forward and backward against it on a GPU, per dtype).
 #pragma once
 
 #include <ATen/ATen.h>

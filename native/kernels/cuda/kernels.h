@@ -1,8 +1,8 @@
 // Hand-written CUDA kernels for ALBERT's layer, forward and backward, behind plain launch
 // functions: raw device pointers, sizes and a stream in, the launch error out. No ATen or
 // torch here or in the .cu files: they compile with nvcc alone (npm run check:cuda) and
-// are checked against a double-precision host reference by benchmarks/gpu/kernel_check.cu
-// on a GPU machine (benchmarks/gpu/run.sh). They are NOT yet used by the model: the
+// are checked against a double-precision host reference by test/gpu/kernel_check.cu
+// on a GPU machine (test/gpu/run.sh). They are NOT yet used by the model: the
 // libtorch path (native/albert) still runs aten's ops; wiring them in needs a CUDA
 // libtorch build and is a separate step.
 //
