@@ -125,6 +125,15 @@ describe('a run', () => {
     const printed = execFileSync(referencePython(), ['-c', snippet], { cwd: work, encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' } });
     expect(printed).toMatch(/^\[\{'label': '(objective|subjective)', 'score': 0\.\d+\}\]$/m);
   });
+
+  test('the model card\'s albert-train command runs as written, from the folder that holds the model', () => {
+    const card = fs.readFileSync(path.join(out(), 'README.md'), 'utf8');
+    const command = /```sh\nnpx albert-train (.*)\n```/.exec(card)?.[1] ?? '';
+    expect(command).toBe('predict --model out --text "A gripping story of two brothers."');
+    const run = spawnSync(process.execPath, [CLI, 'predict', '--model', 'out', '--text', 'A gripping story of two brothers.'], { cwd: work, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ label: expect.stringMatching(/^(objective|subjective)$/) });
+  });
 });
 
 describe('--config-overrides (HF run_mlm.py\'s): a preset\'s config, changed, from a random init', () => {
