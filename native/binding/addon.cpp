@@ -1,4 +1,5 @@
 // The addon entry: registers the classes and functions and nothing else.
+#include "binding/convert.h"
 #include "binding/errors.h"
 #include "binding/kernels_binding.h"
 #include "binding/model_wrap.h"
@@ -29,10 +30,7 @@ Napi::Value info(const Napi::CallbackInfo& call) {
 
 Napi::Value set_num_threads(const Napi::CallbackInfo& call) {
   return guarded(call.Env(), [&]() -> Napi::Value {
-    if (!call[0].IsNumber() || call[0].As<Napi::Number>().Int32Value() < 1) {
-      throw Napi::TypeError::New(call.Env(), "setNumThreads expects a positive integer");
-    }
-    at::set_num_threads(call[0].As<Napi::Number>().Int32Value());
+    at::set_num_threads(static_cast<int>(integer_arg(call[0], "setNumThreads(n)", 1, 2147483647.0, "[1, 2^31)")));
     return call.Env().Undefined();
   });
 }
@@ -52,10 +50,7 @@ Napi::Array error_codes(Napi::Env env) {
 // as torch.manual_seed / HF's set_seed do. Model init has its own seeded generator.
 Napi::Value manual_seed(const Napi::CallbackInfo& call) {
   return guarded(call.Env(), [&]() -> Napi::Value {
-    if (!call[0].IsNumber() || call[0].As<Napi::Number>().DoubleValue() < 0) {
-      throw Napi::TypeError::New(call.Env(), "manualSeed expects a non-negative integer");
-    }
-    at::manual_seed(static_cast<uint64_t>(call[0].As<Napi::Number>().Int64Value()));
+    at::manual_seed(seed_arg(call[0], "manualSeed(seed)"));
     return call.Env().Undefined();
   });
 }
@@ -77,17 +72,17 @@ Napi::Value get_rng_state(const Napi::CallbackInfo& call) {
 Napi::Value set_rng_state(const Napi::CallbackInfo& call) {
   return guarded(call.Env(), [&]() -> Napi::Value {
     auto bytes = [](const Napi::Value& value, const std::string& name) {
-      if (!value.IsBuffer()) fail(codes::kInput, "setRngState expects " + name + " to be a Buffer");
+      if (!value.IsBuffer()) wrong_argument("a Buffer", name, value);
       auto buffer = value.As<Napi::Buffer<uint8_t>>();
       return std::vector<uint8_t>(buffer.Data(), buffer.Data() + buffer.Length());
     };
-    if (!call[0].IsObject()) fail(codes::kInput, "setRngState expects { cpu: Buffer, cuda: Buffer[] }");
-    Napi::Object in = call[0].As<Napi::Object>();
+    Napi::Object in = object_arg(call[0], "setRngState(state)");
     runtime::RngState state;
-    state.cpu = bytes(in.Get("cpu"), "cpu");
-    if (!in.Get("cuda").IsArray()) fail(codes::kInput, "setRngState expects cuda to be an array of Buffers");
-    Napi::Array cuda = in.Get("cuda").As<Napi::Array>();
-    for (uint32_t i = 0; i < cuda.Length(); ++i) state.cuda.push_back(bytes(cuda.Get(i), "cuda[" + std::to_string(i) + "]"));
+    state.cpu = bytes(in.Get("cpu"), "state.cpu");
+    Napi::Value cuda_value = in.Get("cuda");
+    if (!cuda_value.IsArray()) wrong_argument("an array", "state.cuda", cuda_value);
+    Napi::Array cuda = cuda_value.As<Napi::Array>();
+    for (uint32_t i = 0; i < cuda.Length(); ++i) state.cuda.push_back(bytes(cuda.Get(i), "state.cuda[" + std::to_string(i) + "]"));
     return Napi::Number::New(call.Env(), static_cast<double>(runtime::set_rng_state(state)));
   });
 }

@@ -1,23 +1,27 @@
 #include "binding/kernels_binding.h"
 
+#include "binding/convert.h"
 #include "binding/errors.h"
 #include "common/error.h"
 #include "kernels/cpu/dropout.h"
 #include "kernels/cpu/gelu_new.h"
 #include "kernels/cpu/rows.h"
 
+#include <cmath>
+
 namespace albert::binding {
 
 namespace {
 
-at::Tensor tensor_from(const Napi::Value& value, const Napi::Value& dtype_value) {
+// A Float32Array argument `name` -> a (n) tensor of `dtype_value` ("fp32" when absent, or "bf16").
+at::Tensor tensor_from(const Napi::Value& value, const Napi::Value& dtype_value, const char* name = "values") {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    fail(codes::kInput, "expected a Float32Array");
+    wrong_argument("a Float32Array", name, value);
   }
   Napi::Float32Array values = value.As<Napi::Float32Array>();
   at::Tensor out = at::empty({static_cast<int64_t>(values.ElementLength())}, at::kFloat);  // (n)
   std::copy(values.Data(), values.Data() + values.ElementLength(), out.data_ptr<float>());
-  const std::string dtype = dtype_value.IsString() ? dtype_value.As<Napi::String>().Utf8Value() : "fp32";
+  const std::string dtype = optional_string_arg(dtype_value, "dtype").value_or("fp32");
   if (dtype != "fp32" && dtype != "bf16") fail(codes::kArgument, "dtype must be fp32 or bf16, got " + dtype);
   return dtype == "bf16" ? out.to(at::kBFloat16) : out;
 }
@@ -30,7 +34,7 @@ Napi::Float32Array to_js(Napi::Env env, const at::Tensor& tensor) {
 }
 
 uint64_t seed_from(const Napi::Value& value) {
-  if (!value.IsBigInt()) fail(codes::kInput, "expected the seed as a BigInt");
+  if (!value.IsBigInt()) wrong_argument("a BigInt", "seed", value);
   bool lossless = false;
   const uint64_t seed = value.As<Napi::BigInt>().Uint64Value(&lossless);
   if (!lossless) fail(codes::kArgument, "the seed must fit in 64 unsigned bits");
@@ -38,8 +42,7 @@ uint64_t seed_from(const Napi::Value& value) {
 }
 
 double probability_from(const Napi::Value& value) {
-  if (!value.IsNumber()) fail(codes::kInput, "expected a dropout probability");
-  return value.As<Napi::Number>().DoubleValue();
+  return number_arg(value, "p");
 }
 
 // d(sum(upstream * f(x)))/dx through autograd, for x a float32 tensor (any shape) and
@@ -67,14 +70,14 @@ Napi::Value dropout_grad(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const double p = probability_from(info[2]);
     const uint64_t seed = seed_from(info[3]);
-    return to_js(info.Env(), gradient_through(tensor_from(info[0], Napi::Value()), tensor_from(info[1], Napi::Value()),
+    return to_js(info.Env(), gradient_through(tensor_from(info[0], Napi::Value()), tensor_from(info[1], Napi::Value(), "upstream"),
                                               [&](const at::Tensor& x) { return kernels::fast_dropout(x, p, seed); }));
   });
 }
 
 // "fast" (the kernel) or "aten" (aten's gelu(x, "tanh"), the reference it is compared with).
 bool use_aten(const Napi::Value& value) {
-  const std::string impl = value.IsString() ? value.As<Napi::String>().Utf8Value() : "fast";
+  const std::string impl = optional_string_arg(value, "impl").value_or("fast");
   if (impl != "fast" && impl != "aten") fail(codes::kArgument, "impl must be fast or aten, got " + impl);
   return impl == "aten";
 }
@@ -92,7 +95,7 @@ Napi::Value gelu_new_values(const Napi::CallbackInfo& info) {
 Napi::Value gelu_new_grad(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const bool aten = use_aten(info[2]);
-    return to_js(info.Env(), gradient_through(tensor_from(info[0], Napi::Value()), tensor_from(info[1], Napi::Value()),
+    return to_js(info.Env(), gradient_through(tensor_from(info[0], Napi::Value()), tensor_from(info[1], Napi::Value(), "upstream"),
                                               [&](const at::Tensor& x) { return gelu_new(x, aten); }));
   });
 }
@@ -100,15 +103,16 @@ Napi::Value gelu_new_grad(const Napi::CallbackInfo& info) {
 // values (rows x cols, row-major) -> the (rows, cols) tensor.
 at::Tensor matrix_from(const Napi::Value& values, const Napi::Value& cols_value, const Napi::Value& dtype) {
   at::Tensor flat = tensor_from(values, dtype);
-  if (!cols_value.IsNumber()) fail(codes::kInput, "expected the number of columns");
-  const int64_t cols = cols_value.As<Napi::Number>().Int64Value();
-  if (cols < 1 || flat.numel() % cols != 0) fail(codes::kArgument, "values must hold whole rows of cols values");
+  const double c = number_arg(cols_value, "cols");
+  if (!(c >= 1 && c <= 9007199254740992.0 && std::floor(c) == c)) fail(codes::kArgument, "values must hold whole rows of cols values");
+  const int64_t cols = static_cast<int64_t>(c);
+  if (flat.numel() % cols != 0) fail(codes::kArgument, "values must hold whole rows of cols values");
   return flat.view({flat.numel() / cols, cols});
 }
 
 // An Int32Array -> an int64 index (R).
 at::Tensor index_from(const Napi::Value& value) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) fail(codes::kInput, "expected an Int32Array index");
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) wrong_argument("an Int32Array", "index", value);
   Napi::Int32Array index = value.As<Napi::Int32Array>();
   at::Tensor out = at::empty({static_cast<int64_t>(index.ElementLength())}, at::kLong);  // (R)
   std::copy(index.Data(), index.Data() + index.ElementLength(), out.data_ptr<int64_t>());
@@ -116,8 +120,8 @@ at::Tensor index_from(const Napi::Value& value) {
 }
 
 int64_t count_from(const Napi::Value& value) {
-  if (!value.IsNumber()) fail(codes::kInput, "expected a row count");
-  return value.As<Napi::Number>().Int64Value();
+  number_arg(value, "n");
+  return value.As<Napi::Number>().Int64Value();  // N-API's conversion: defined for NaN and out-of-range values
 }
 
 // gatherRows(values, cols, index, dtype?): rows index[r] of the (n, cols) matrix, as float32.
@@ -139,7 +143,7 @@ Napi::Value rows_grad(const Napi::CallbackInfo& info, bool gather) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const at::Tensor index = index_from(info[2]);
     const int64_t n = gather ? 0 : count_from(info[3]);
-    return to_js(info.Env(), gradient_through(matrix_from(info[0], info[1], Napi::Value()), tensor_from(info[gather ? 3 : 4], Napi::Value()),
+    return to_js(info.Env(), gradient_through(matrix_from(info[0], info[1], Napi::Value()), tensor_from(info[gather ? 3 : 4], Napi::Value(), "upstream"),
                                               [&](const at::Tensor& x) { return gather ? kernels::gather_rows(x, index) : kernels::scatter_rows(x, index, n); }));
   });
 }

@@ -41,12 +41,10 @@ at::Device device_from_name(const std::string& name) {
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
   guarded(info.Env(), [&]() -> Napi::Value {
     AlbertConfig config = config_from_js(info[0]);
-    if (!info[1].IsObject()) fail(codes::kInput, "expected an options object { seed, device }");
-    Napi::Object options = info[1].As<Napi::Object>();
-    const double seed = number_field(options, "seed");
-    device_name_ = string_field(options, "device");
-    handle_->model = std::make_unique<AlbertForSequenceClassification>(config, static_cast<uint64_t>(seed),
-                                                                      device_from_name(device_name_));
+    Napi::Object options = object_arg(info[1], "options");
+    const uint64_t seed = seed_arg(options.Get("seed"), "options.seed");
+    device_name_ = string_arg(options.Get("device"), "options.device");
+    handle_->model = std::make_unique<AlbertForSequenceClassification>(config, seed, device_from_name(device_name_));
     return info.Env().Undefined();
   });
 }
@@ -56,13 +54,9 @@ namespace {
 LoadOptions load_options_from_js(const Napi::Value& value) {
   LoadOptions options;
   if (value.IsUndefined()) return options;
-  if (!value.IsObject()) fail(codes::kArgument, "loadWeights: the options must be an object");
-  Napi::Object object = value.As<Napi::Object>();
+  Napi::Object object = object_arg(value, "loadWeights(options)");
   auto flag = [&](const char* field) {
-    Napi::Value v = object.Get(field);
-    if (v.IsUndefined()) return false;
-    if (!v.IsBoolean()) fail(codes::kArgument, std::string("loadWeights: option ") + field + " must be a boolean");
-    return v.As<Napi::Boolean>().Value();
+    return optional_boolean_arg(object.Get(field), std::string("loadWeights(options).") + field).value_or(false);
   };
   options.pretrained = flag("pretrained");
   options.ignore_mismatched_sizes = flag("ignoreMismatchedSizes");
@@ -101,8 +95,7 @@ Napi::Object loading_info_to_js(Napi::Env env, const LoadingInfo& info) {
 
 Napi::Value ModelWrap::load_weights(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    if (!info[0].IsString()) fail(codes::kArgument, "loadWeights expects a file path");
-    std::string file = info[0].As<Napi::String>().Utf8Value();
+    std::string file = string_arg(info[0], "loadWeights(file)");
     const LoadOptions options = load_options_from_js(info[1]);
     handle_->acquire("loadWeights");
     auto handle = handle_;
@@ -115,8 +108,8 @@ Napi::Value ModelWrap::load_weights(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::save_weights(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    std::string file = info[0].As<Napi::String>().Utf8Value();
-    auto metadata = string_map_from_js(info[1]);
+    std::string file = string_arg(info[0], "saveWeights(file)");
+    auto metadata = string_map_from_js(info[1], "saveWeights(metadata)");
     handle_->acquire("saveWeights");
     auto handle = handle_;
     return PromiseWorker::queue(
@@ -128,7 +121,7 @@ Napi::Value ModelWrap::save_weights(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::forward(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     Batch batch = batch_from_js(info[0]);
-    Amp amp = info[1].IsObject() ? amp_from_js(info[1].As<Napi::Object>().Get("amp")) : Amp::kOff;
+    Amp amp = info[1].IsUndefined() ? Amp::kOff : amp_from_js(object_arg(info[1], "forward(options)").Get("amp"));
     handle_->acquire("forward");
     auto handle = handle_;
     auto result = std::make_shared<EvalResult>();
@@ -158,9 +151,9 @@ Napi::Value ModelWrap::parameters(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::get_parameter(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    if (!info[0].IsString()) fail(codes::kInput, "getParameter expects a parameter name");
+    const std::string name = string_arg(info[0], "getParameter(name)");
     if (handle_->busy.load()) fail(codes::kBusy, "getParameter: the model is busy with another call; await it first");
-    return to_float32_array(info.Env(), handle_->get().parameter(info[0].As<Napi::String>().Utf8Value()));
+    return to_float32_array(info.Env(), handle_->get().parameter(name));
   });
 }
 

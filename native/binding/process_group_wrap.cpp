@@ -32,18 +32,18 @@ std::shared_ptr<DistributedGroup> ProcessGroupWrap::group() const {
 
 namespace {
 ProcessGroupOptions options_from_js(const Napi::Value& value) {
-  if (!value.IsObject()) fail(codes::kInput, "join expects { rank, worldSize, masterAddr, masterPort, timeoutMs, backend, fingerprint }");
-  Napi::Object o = value.As<Napi::Object>();
+  Napi::Object o = object_arg(value, "options");
   ProcessGroupOptions options;
-  options.rank = static_cast<int>(number_field(o, "rank"));
-  options.world_size = static_cast<int>(number_field(o, "worldSize"));
-  options.master_addr = string_field(o, "masterAddr");
-  options.master_port = static_cast<int>(number_field(o, "masterPort"));
-  options.timeout = std::chrono::milliseconds(static_cast<int64_t>(number_field(o, "timeoutMs")));
-  const std::string backend = string_field(o, "backend");
+  constexpr double kIntLimit = 2147483647.0;
+  options.rank = static_cast<int>(integer_arg(o.Get("rank"), "options.rank", 0, kIntLimit, "[0, 2^31)"));
+  options.world_size = static_cast<int>(integer_arg(o.Get("worldSize"), "options.worldSize", 1, kIntLimit, "[1, 2^31)"));
+  options.master_addr = string_arg(o.Get("masterAddr"), "options.masterAddr");
+  options.master_port = static_cast<int>(integer_arg(o.Get("masterPort"), "options.masterPort", 1, 65535, "[1, 65535]"));
+  options.timeout = std::chrono::milliseconds(integer_arg(o.Get("timeoutMs"), "options.timeoutMs", 0, 9007199254740992.0, "[0, 2^53]"));
+  const std::string backend = string_arg(o.Get("backend"), "options.backend");
   if (backend != "gloo" && backend != "nccl") fail(codes::kArgument, "backend must be gloo or nccl, got " + backend);
   options.backend = backend == "nccl" ? DistBackend::kNccl : DistBackend::kGloo;
-  options.fingerprint = string_field(o, "fingerprint");
+  options.fingerprint = string_arg(o.Get("fingerprint"), "options.fingerprint");
   return options;
 }
 }  // namespace
@@ -69,13 +69,12 @@ Napi::Value ProcessGroupWrap::join(const Napi::CallbackInfo& info) {
 
 Napi::Value ProcessGroupWrap::allreduce(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    auto group = this->group();
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      fail(codes::kInput, "allreduce expects a Float64Array");
+      wrong_argument("a Float64Array", "allreduce(values)", info[0]);
     }
-    if (!info[1].IsString()) fail(codes::kInput, "allreduce expects an op, \"sum\" or \"max\"");
-    const std::string op = info[1].As<Napi::String>().Utf8Value();
+    const std::string op = string_arg(info[1], "allreduce(op)");
     if (op != "sum" && op != "max") fail(codes::kArgument, "allreduce: op must be sum or max, got " + op);
+    auto group = this->group();
     Napi::Float64Array values = info[0].As<Napi::Float64Array>();
     auto tensor = std::make_shared<at::Tensor>(at::empty({static_cast<int64_t>(values.ElementLength())}, at::kDouble));  // (n) float64
     std::copy(values.Data(), values.Data() + values.ElementLength(), tensor->data_ptr<double>());
@@ -92,8 +91,8 @@ Napi::Value ProcessGroupWrap::allreduce(const Napi::CallbackInfo& info) {
 
 Napi::Value ProcessGroupWrap::allgather(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsBuffer()) wrong_argument("a Buffer", "allgather(bytes)", info[0]);
     auto group = this->group();
-    if (!info[0].IsBuffer()) fail(codes::kInput, "allgather expects a Buffer");
     auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
     auto mine = std::make_shared<std::vector<uint8_t>>(buffer.Data(), buffer.Data() + buffer.Length());
     auto all = std::make_shared<std::vector<std::vector<uint8_t>>>();

@@ -25,25 +25,21 @@ Napi::Function TrainerWrap::define(Napi::Env env) {
 
 namespace {
 TrainOptions options_from_js(const Napi::Value& value) {
-  if (!value.IsObject()) fail(codes::kInput, "expected a trainer options object");
-  Napi::Object o = value.As<Napi::Object>();
+  Napi::Object o = object_arg(value, "options");
   TrainOptions options;
-  options.adamw.beta1 = number_field(o, "beta1");
-  options.adamw.beta2 = number_field(o, "beta2");
-  options.adamw.eps = number_field(o, "eps");
-  options.adamw.weight_decay = number_field(o, "weightDecay");
-  options.max_grad_norm = number_field(o, "maxGradNorm");
+  options.adamw.beta1 = number_arg(o.Get("beta1"), "options.beta1");
+  options.adamw.beta2 = number_arg(o.Get("beta2"), "options.beta2");
+  options.adamw.eps = number_arg(o.Get("eps"), "options.eps");
+  options.adamw.weight_decay = number_arg(o.Get("weightDecay"), "options.weightDecay");
+  options.max_grad_norm = number_arg(o.Get("maxGradNorm"), "options.maxGradNorm");
   options.amp = amp_from_js(o.Get("amp"));
-  Napi::Value scaler = o.Get("lossScale");
-  if (!scaler.IsObject()) fail(codes::kInput, "expected lossScale options { init, growthFactor, backoffFactor, growthInterval }");
-  Napi::Object s = scaler.As<Napi::Object>();
-  options.loss_scaler.init_scale = number_field(s, "init");
-  options.loss_scaler.growth_factor = number_field(s, "growthFactor");
-  options.loss_scaler.backoff_factor = number_field(s, "backoffFactor");
-  options.loss_scaler.growth_interval = static_cast<int64_t>(number_field(s, "growthInterval"));
-  Napi::Value graphs = o.Get("cudaGraphs");
-  if (!graphs.IsUndefined() && !graphs.IsBoolean()) fail(codes::kInput, "expected cudaGraphs to be a boolean");
-  options.cuda_graphs = graphs.IsBoolean() && graphs.As<Napi::Boolean>().Value();
+  Napi::Object s = object_arg(o.Get("lossScale"), "options.lossScale");
+  options.loss_scaler.init_scale = number_arg(s.Get("init"), "options.lossScale.init");
+  options.loss_scaler.growth_factor = number_arg(s.Get("growthFactor"), "options.lossScale.growthFactor");
+  options.loss_scaler.backoff_factor = number_arg(s.Get("backoffFactor"), "options.lossScale.backoffFactor");
+  options.loss_scaler.growth_interval =
+      integer_arg(s.Get("growthInterval"), "options.lossScale.growthInterval", 1, 9007199254740992.0, "[1, 2^53]");
+  options.cuda_graphs = optional_boolean_arg(o.Get("cudaGraphs"), "options.cudaGraphs").value_or(false);
   return options;
 }
 }  // namespace
@@ -51,7 +47,7 @@ TrainOptions options_from_js(const Napi::Value& value) {
 TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
   guarded(info.Env(), [&]() -> Napi::Value {
     if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ModelWrap::constructor.Value())) {
-      fail(codes::kInput, "Trainer expects a Model as its first argument");
+      wrong_argument("a Model", "model", info[0]);
     }
     model_ = ModelWrap::Unwrap(info[0].As<Napi::Object>())->handle();
     TrainOptions options = options_from_js(info[1]);
@@ -71,10 +67,8 @@ Napi::Value TrainerWrap::step(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     session();
     Batch batch = batch_from_js(info[0]);
-    if (!info[1].IsNumber()) fail(codes::kInput, "step expects a learning rate");
-    const double lr = info[1].As<Napi::Number>().DoubleValue();
-    if (!info[2].IsUndefined() && !info[2].IsBoolean()) fail(codes::kInput, "step expects stopRequested to be a boolean");
-    const bool stop_requested = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+    const double lr = number_arg(info[1], "step(lr)");
+    const bool stop_requested = optional_boolean_arg(info[2], "step(stopRequested)").value_or(false);
     model_->acquire("step");
     auto model = model_;
     auto session = session_;
@@ -134,8 +128,7 @@ Napi::Value TrainerWrap::compute_gradients(const Napi::CallbackInfo& info) {
 Napi::Value TrainerWrap::save_state(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     session();
-    if (!info[0].IsString()) fail(codes::kInput, "saveState expects a file path");
-    std::string file = info[0].As<Napi::String>().Utf8Value();
+    std::string file = string_arg(info[0], "saveState(file)");
     model_->acquire("saveState");
     auto model = model_;
     auto session = session_;
@@ -153,8 +146,7 @@ Napi::Value TrainerWrap::save_state(const Napi::CallbackInfo& info) {
 Napi::Value TrainerWrap::load_state(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     session();
-    if (!info[0].IsString()) fail(codes::kInput, "loadState expects a file path");
-    std::string file = info[0].As<Napi::String>().Utf8Value();
+    std::string file = string_arg(info[0], "loadState(file)");
     model_->acquire("loadState");
     auto model = model_;
     auto session = session_;
@@ -173,7 +165,7 @@ Napi::Value TrainerWrap::attach_process_group(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     TrainSession& current = session();
     if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ProcessGroupWrap::constructor.Value())) {
-      fail(codes::kInput, "attachProcessGroup expects a ProcessGroup");
+      wrong_argument("a ProcessGroup", "attachProcessGroup(group)", info[0]);
     }
     if (current.distributed()) fail(codes::kBusy, "attachProcessGroup: this trainer already trains data-parallel");
     std::shared_ptr<DistributedGroup> group = ProcessGroupWrap::Unwrap(info[0].As<Napi::Object>())->group();

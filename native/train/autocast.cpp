@@ -8,7 +8,7 @@ Amp parse_amp(const std::string& name) {
   if (name == "off") return Amp::kOff;
   if (name == "bf16") return Amp::kBf16;
   if (name == "fp16") return Amp::kFp16;
-  fail(codes::kInput, "amp must be \"off\", \"bf16\" or \"fp16\", got \"" + name + "\"");
+  fail(codes::kArgument, "amp must be \"off\", \"bf16\" or \"fp16\", got \"" + name + "\"");
 }
 
 AutocastScope::AutocastScope(Amp amp, at::DeviceType device)

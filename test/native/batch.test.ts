@@ -4,7 +4,10 @@
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { Batch } from '../../ts/model/batch';
 import { TrainingSession } from '../../ts/training-session';
-import { caught, expectError, randomBatch, removeTempDirs, tinyModel } from '../helpers/fixtures';
+import { tinyModel } from '../helpers/tiny-model';
+import { randomBatch } from '../helpers/batches';
+import { removeTempDirs } from '../helpers/temp-dirs';
+import { caught, expectError } from '../helpers/expect-error';
 
 const B = 2;
 const T = 8;
@@ -217,7 +220,6 @@ describe('the native core, called directly (bypassing TS), re-checks and never c
     ['a negative token type', (b: Batch) => void (b.tokenTypeIds![2] = -7), 'tokenTypeIds holds -7 at row 0, column 2; it must be in [0, 2) (type_vocab_size)'],
     ['a mask value 2', (b: Batch) => void (b.attentionMask[T + 1] = 2), 'attentionMask must hold only 0 and 1; see row 1, column 1'],
     ['an all-zero mask row', (b: Batch) => void b.attentionMask.fill(0, 0, T), 'attentionMask row 0 has no token (all zeros)'],
-    ['Float32Array ids', (b: Batch) => void (b.inputIds = new Float32Array(B * T) as never), 'inputIds must be an Int32Array'],
     ['ids one short', (b: Batch) => void (b.inputIds = b.inputIds.subarray(1)), 'inputIds has 15 elements; batchSize x seqLen = 16'],
     ['batchSize 0', (b: Batch) => void (b.batchSize = 0), 'batchSize and seqLen must be positive integers'],
     ['an infinite batchSize', (b: Batch) => void (b.batchSize = Infinity), 'batchSize and seqLen must be positive integers'],
@@ -229,6 +231,12 @@ describe('the native core, called directly (bypassing TS), re-checks and never c
     ],
   ])('%s is ERR_INPUT', async (_, change, message) => {
     await expectError(() => direct(batchWith(change)), 'ERR_INPUT', message);
+  });
+
+  test('values of the wrong JS type are ERR_ARGUMENT naming the field (test/native/binding-arguments.test.ts has the rest)', async () => {
+    await expectError(() => direct(batchWith((b) => void (b.inputIds = new Float32Array(B * T) as never))), 'ERR_ARGUMENT',
+      `Expected an Int32Array for batch.inputIds but received a Float32Array of length ${B * T}`);
+    await expectError(() => direct(batchWith((b) => void (b.seqLen = '8' as never))), 'ERR_ARGUMENT', 'Expected a number for batch.seqLen but received "8" of type string');
   });
 
   test('a batchSize whose B x T overflows int64 is an error, not a read past the array', async () => {
