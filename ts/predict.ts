@@ -11,6 +11,7 @@ import { type TokenizedExample, makeBatch } from './data/batching';
 import { type AlbertTokenizer, DEFAULT_MAX_LENGTH } from './data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from './errors';
 import { type AlbertForSequenceClassification, resolveAmp } from './model/albert';
+import { classNames } from './model/config';
 import type { NativeAmp } from './native';
 
 /** One input: a text, or a text and its pair (premise/hypothesis, question/passage). */
@@ -119,7 +120,7 @@ export async function predict(
   if (problemType !== 'single_label_classification') {
     throw new AlbertTrainerError('ERR_CONFIG', `predict handles single-label classification; this model's problem_type is ${problemType}`);
   }
-  const labelNames = Array.from({ length: numLabels }, (_, c) => model.config.id2label[String(c)] ?? `LABEL_${c}`);
+  const labelNames = classNames(model.config);
 
   // 1. Encode every input (the label is a placeholder: prediction batches carry no labels).
   const examples: TokenizedExample[] = inputs.map((input, i) => {

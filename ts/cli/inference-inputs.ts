@@ -129,10 +129,8 @@ export async function loadClassifier(folder: TrainedModelFolder, flags: Inferenc
   return { model, tokenizer };
 }
 
-/** The class names in id order: id2label, or LABEL_i where it has none. */
-export function labelNames(config: AlbertConfig): string[] {
-  return Array.from({ length: config.num_labels }, (_, c) => config.id2label[String(c)] ?? `LABEL_${c}`);
-}
+/** The class names in id order (ts/model/config.ts's classNames). */
+export { classNames as labelNames } from '../model/config';
 
 // ---------------------------------------------------------------------------------------------
 // Unlabelled input files (predict --file), read as the labelled reader reads them (ts/data/text-rows.ts)

@@ -179,6 +179,11 @@ function defaultLabels(numLabels: number): Pick<AlbertConfig, 'num_labels' | 'id
   };
 }
 
+/** The class names in id order: id2label's, LABEL_i for an id it lacks. */
+export function classNames(config: Pick<AlbertConfig, 'num_labels' | 'id2label'>): string[] {
+  return Array.from({ length: config.num_labels }, (_, c) => config.id2label[String(c)] ?? `LABEL_${c}`);
+}
+
 /** id2label must name the ids 0..N-1, each once, with strings. */
 function checkId2label(source: string, id2label: unknown): Record<string, string> {
   if (!isObject(id2label)) throw fieldError(source, 'id2label', 'an object from label ids to names', id2label);
