@@ -5,7 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readEvents } from '../../ts/report/event-file';
+import { decodeEvent, encodeEvent, frameRecord, readEvents, readRecords } from '../../ts/report/event-file';
 import { trainingCurvesSvg } from '../../ts/report/training-curves';
 import type { LogEntry } from '../../ts/train/train-types';
 import { makeCliFixture } from '../helpers/cli-fixture';
@@ -115,6 +115,10 @@ describe('a run with --report-to tensorboard', () => {
     fs.mkdirSync(resumed);
     fs.cpSync(path.join(out(), 'checkpoint-10'), path.join(resumed, 'checkpoint-10'), { recursive: true });
     fs.cpSync(path.join(out(), 'runs'), path.join(resumed, 'runs'), { recursive: true });
+    // ... killed in the middle of writing a record: half of one more event ends the file.
+    const copied = path.join(resumed, 'runs', path.basename(logDir()));
+    const eventFile = path.join(copied, fs.readdirSync(copied)[0]);
+    fs.appendFileSync(eventFile, frameRecord(encodeEvent({ wallTime: 1, step: 21, scalars: [{ tag: 'train/loss', value: 9 }] })).subarray(0, 20));
     cli(runArgs(resumed, ['--report-to', 'tensorboard', '--resume-from-checkpoint', 'last']));
     const folders = fs.readdirSync(path.join(resumed, 'runs'));
     expect(folders).toEqual([path.basename(logDir())]);
@@ -125,6 +129,10 @@ describe('a run with --report-to tensorboard', () => {
     const steps = (list: unknown[][]) => list.map(([tag, step, value]) => (String(tag).match(/runtime|per_second/) ? [tag, step] : [tag, step, value]));
     expect(steps(events(again))).toEqual(steps(events(logDir())));
     expect(runReference<Board>('tensorboard_read.py', [again]).scalars['train/loss']).toEqual(ours.scalars['train/loss']);
+    // The old file was rewritten to its events up to step 10, whole records only.
+    const kept = fs.readFileSync(eventFile);
+    expect(readRecords(kept).validLength).toBe(kept.length);
+    expect(Math.max(...readRecords(kept).records.map((r) => decodeEvent(r).step))).toBe(10);
   }, 300_000);
 });
 
