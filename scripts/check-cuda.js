@@ -1,11 +1,11 @@
 // Compiles the hand-written CUDA kernels (native/kernels/cuda/*.cu) and their reference
-// check (benchmarks/gpu/kernel_check.cu) with nvcc, for sm_80 and sm_90, into objects under
+// check (test/gpu/kernel_check.cu) with nvcc, for sm_80 and sm_90, into objects under
 // build/cuda-check/, and links the check into build/cuda-check/kernel_check. Then compiles
 // the core's CUDA paths (the C++ files that test ALBERT_WITH_CUDA: CUDA graphs of the step,
 // the fused ops) with the host compiler against libtorch's headers, -fsyntax-only: a CPU
 // libtorch has the ATen/c10 CUDA headers but not the libraries, so this checks that the code
 // a CUDA build compiles is valid C++ against the API, not that it links. Needs nvcc, not a
-// GPU: the kernel check runs on a GPU machine (benchmarks/gpu/run.sh). One line per file; a
+// GPU: the kernel check runs on a GPU machine (test/gpu/run.sh). One line per file; a
 // failed compile ends with the compiler's output and exit 1.
 //
 //   node scripts/check-cuda.js                           (npm run check:cuda)
@@ -22,7 +22,7 @@ const { ROOT, BUILD_DIR, log, fail, main, since, which, capture, findCxx } = req
 const torchPaths = require('./torch-paths');
 
 const KERNEL_DIR = path.join(ROOT, 'native', 'kernels', 'cuda');
-const CHECK_SOURCE = path.join(ROOT, 'benchmarks', 'gpu', 'kernel_check.cu');
+const CHECK_SOURCE = path.join(ROOT, 'test', 'gpu', 'kernel_check.cu');
 const OUT_DIR = path.join(BUILD_DIR, 'cuda-check');
 const DEFAULT_NVCC = '/usr/local/cuda/bin/nvcc';
 const FLAGS = [
@@ -82,7 +82,7 @@ function checkCuda() {
   }
   const executable = path.join(OUT_DIR, 'kernel_check');
   nvcc(compiler, ['-o', executable, ...objects], `link ${path.relative(ROOT, executable)}`);
-  log(`CUDA kernels compiled in ${since(start)}; the reference check runs on a GPU machine (benchmarks/gpu/run.sh)`);
+  log(`CUDA kernels compiled in ${since(start)}; the reference check runs on a GPU machine (test/gpu/run.sh)`);
   checkCudaPaths(compiler);
 }
 
@@ -119,7 +119,7 @@ function checkCudaPaths(nvccPath) {
     '-include', path.join(ROOT, 'native', 'common', 'torch.h')];
   const branches = cudaPathSources();
   if (!branches.length) fail('no native/ C++ file has a CUDA branch (#if ALBERT_WITH_CUDA): the check would check nothing');
-  const sources = [...branches, path.join(ROOT, 'benchmarks', 'gpu', 'cuda_ops_check.cpp')];  // the GPU machine's op check too
+  const sources = [...branches, path.join(ROOT, 'test', 'gpu', 'cuda_ops_check.cpp')];  // the GPU machine's op check too
   const start = Date.now();
   for (const source of sources) {
     const t = Date.now();

@@ -2,7 +2,8 @@
 // 0, same weights and batches): logits, loss, every gradient, 20 AdamW steps; then bf16 and
 // fp16 (dynamic loss scaling) runs on CUDA that must learn a toy task; CUDA graphs against
 // eager steps, training and evaluation (fp32, fp16, bf16, with dropout); fp16 AMP against fp32 over 50 steps at
-// albert-large-v2's shape. Prints a table; exits non-zero when a check fails. Plain JS over
+// albert-large-v2's shape, on the same weights and trained apart. Prints a table; exits non-zero
+// when a check fails (test/gpu/run.sh stage 3). Plain JS over
 // dist/ (the GPU machine has node but no tsc).
 'use strict';
 const fs = require('fs');
@@ -206,8 +207,12 @@ async function graphChecks(dir) {
 // fp16 AMP against fp32 over 50 training steps, albert-large-v2's shape (random init), batch
 // 16 of SUBJ-like lengths, no dropout: before each fp32 step (CUDA graphs), the fp16 AMP loss
 // of the same weights on the same batch (computeGradients: forward and backward, no update).
-// Two runs left to train apart are a different question (their trajectories part after a few
-// steps whatever the precision): their first step more than 1e-2 apart is printed, not checked.
+// Then two runs left to train apart, fp32 and fp16 AMP from the same init: their losses part
+// by more than rounding after some steps whatever the precision, so the trajectory is checked
+// in two looser ways: (1) no step of the first 10 more than 1e-2 apart (measured on an H100:
+// the first such step was the 21st, benchmarks/results/cuda-h100-2026-11-27/core_check-fp16.log),
+// (2) the mean loss of the last 10 steps within 0.1 of each other: an fp16 run that diverged,
+// stalled or skipped its updates (a loss scaler stuck on overflow) lands far from that.
 async function fp16AgainstFp32() {
   const large = JSON.parse(fs.readFileSync(path.join(process.env.ALBERT_TRAINER_DATA || path.join(__dirname, '../../../shared/data'),
     'albert-configs', 'albert-large-v2.json'), 'utf8'));
@@ -239,8 +244,16 @@ async function fp16AgainstFp32() {
   // Left to train apart.
   const free32 = await losses('', { amp: 'off' }, batches, steps, 2e-5, config);
   const free16 = await losses('', { amp: half }, batches, steps, 2e-5, config);
-  const parted = free32.out.findIndex((v, i) => Math.abs(v - free16.out[i]) > 1e-2);
-  console.log(`large, fp32 and ${half} runs trained apart: first step more than 1e-2 apart: ${parted < 0 ? 'none' : parted}`);
+  const gaps = free32.out.map((v, i) => Math.abs(v - free16.out[i]));
+  const parted = gaps.findIndex((gap) => !(gap <= 1e-2));
+  console.log(`large, each step's loss fp32/${half} trained apart: ${free32.out.map((v, i) => `${v.toFixed(4)}/${free16.out[i].toFixed(4)}`).join(' ')}`);
+  console.log(`large, fp32 and ${half} runs trained apart: first step more than 1e-2 apart: ${parted < 0 ? 'none' : parted + 1}`);
+  const early = Math.min(10, steps);
+  check(`albert-large shape, trained apart: worst |${half} - fp32| loss of the first ${early} steps`, Math.max(...gaps.slice(0, early)), 1e-2);
+  const late = Math.min(10, steps);
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  check(`albert-large shape, trained apart: |mean ${half} - mean fp32| loss of the last ${late} of ${steps} steps`,
+    Math.abs(mean(free16.out.slice(-late)) - mean(free32.out.slice(-late))), 0.1);
 }
 
 main().catch((error) => { console.error(error && error.stack ? error.stack : error); process.exit(1); });

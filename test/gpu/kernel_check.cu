@@ -4,8 +4,8 @@
 // the same rounded inputs, and the worst error of every output. Standalone (nvcc, no
 // torch); from the repository root, as one command:
 //   nvcc -std=c++17 -O2 -gencode arch=compute_90,code=sm_90 -Inative -o kernel_check
-//     native/kernels/cuda/*.cu benchmarks/gpu/kernel_check.cu && ./kernel_check
-// (benchmarks/gpu/run.sh does this; `npm run check:cuda` only compiles and links it).
+//     native/kernels/cuda/*.cu test/gpu/kernel_check.cu && ./kernel_check
+// (test/gpu/run.sh does this; `npm run check:cuda` only compiles and links it).
 // Prints one line per output; exits 1 when one is outside its tolerance or a call fails.
 //
 // Error: rel = max |got - ref| / max |ref| over a whole output (core_check.js's relDiff);
