@@ -13,8 +13,9 @@ import {
 } from '../../ts/data/batching';
 import { readDataset } from '../../ts/data/dataset';
 import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
-import { SHARED_DATA, runReference } from '../helpers/python';
-import { expectThrowSync } from '../helpers/fixtures';
+import { SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
+import { expectThrowSync } from '../helpers/expect-error';
 
 /** Asserts a synchronous AlbertTrainerError with exactly this code and message. */
 function expectError(run: () => unknown, code: ErrorCode, message: string): void {

@@ -6,7 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 let work: string;

@@ -12,7 +12,7 @@ import {
 } from '../../ts/data/batching';
 import { AlbertTrainerError } from '../../ts/errors';
 import { runReference } from '../helpers/python';
-import { expectThrowSync } from '../helpers/fixtures';
+import { expectThrowSync } from '../helpers/expect-error';
 
 /** Asserts a synchronous ERR_ARGUMENT with exactly this message. */
 function expectArgumentError(run: () => unknown, message: string): void {

@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { AlbertTokenizer, EncodedInput, longestFirstLengths, preTruncatedLength } from '../../ts/data/tokenizer';
 import { AlbertTrainerError } from '../../ts/errors';
-import { runReference, SHARED_DATA } from '../helpers/python';
+import { SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 const TOKENIZER_DIR = path.join(SHARED_DATA, 'albert-v2-tokenizer');
 
