@@ -1,12 +1,11 @@
 // Smoke test of the node-gyp addon (build/gyp/build/Release/albert_native.node, made by
 // `npm run build:gyp`): loads it in a child node with ALBERT_TRAINER_ADDON=<that file>,
-// through the compiled TypeScript (dist/native.js: the one door to the addon), and checks
-// what the addon exports so far:
+// through the compiled TypeScript (dist/native.js: the one door to the addon), and checks:
 //   - native().info().torchVersion is a string (the addon loads and links libtorch);
 //   - dist/index.js, if built, loads too;
-//   - if Model is exported: a tiny model constructs, lists its parameters and, if it has
-//     forward(), gives finite logits of the right length; then it is disposed.
-// A failure to load (or any check) prints why and exits 1.
+//   - the addon exports Model: a tiny model constructs, lists its parameters, gives finite
+//     logits of the right length from forward(), and is disposed.
+// A failure to load, a missing export or any failed check prints why and exits 1.
 //
 //   node scripts/smoke-gyp.js [addon.node]    (npm run smoke:gyp)
 'use strict';
@@ -67,29 +66,23 @@ async function smoke() {
     say('index', 'dist/index.js exports ' + Object.keys(api).sort().join(', '));
   }
 
-  if (typeof binding.Model !== 'function') {
-    say('model', 'skipped: the addon exports no Model yet');
-    return;
-  }
+  assert.strictEqual(typeof binding.Model, 'function', 'the addon exports no Model');
   const config = tinyConfig();
   const model = new binding.Model(config, { seed: 1, device: 'cpu' });
-  let detail = 'constructed';
-  if (typeof model.parameters === 'function') {
-    const params = model.parameters();
-    assert.ok(Array.isArray(params) && params.length > 0, 'parameters() is empty');
-    detail += ', ' + params.length + ' parameters';
+  for (const method of ['parameters', 'forward', 'dispose']) {
+    assert.strictEqual(typeof model[method], 'function', 'Model has no ' + method + '()');
   }
-  if (typeof model.forward === 'function') {
-    const B = 2, T = 5;
-    const inputIds = Int32Array.from({ length: B * T }, (_, i) => 2 + (i % 60));
-    const attentionMask = new Int32Array(B * T).fill(1);
-    const result = await model.forward({ inputIds, attentionMask, batchSize: B, seqLen: T }, { amp: 'off' });
-    assert.strictEqual(result.logits.length, B * config.numLabels, 'forward(): logits have the wrong length');
-    assert.ok(Array.from(result.logits).every(Number.isFinite), 'forward(): logits are not finite');
-    detail += ', forward ok (logits ' + Array.from(result.logits).map((x) => x.toFixed(4)).join(' ') + ')';
-  }
-  if (typeof model.dispose === 'function') model.dispose();
-  say('model', detail);
+  const params = model.parameters();
+  assert.ok(Array.isArray(params) && params.length > 0, 'parameters() is empty');
+  const B = 2, T = 5;
+  const inputIds = Int32Array.from({ length: B * T }, (_, i) => 2 + (i % 60));
+  const attentionMask = new Int32Array(B * T).fill(1);
+  const result = await model.forward({ inputIds, attentionMask, batchSize: B, seqLen: T }, { amp: 'off' });
+  assert.strictEqual(result.logits.length, B * config.numLabels, 'forward(): logits have the wrong length');
+  assert.ok(Array.from(result.logits).every(Number.isFinite), 'forward(): logits are not finite');
+  model.dispose();
+  say('model', 'constructed, ' + params.length + ' parameters, forward ok (logits ' +
+    Array.from(result.logits).map((x) => x.toFixed(4)).join(' ') + '), disposed');
 }
 
 smoke().catch((error) => {
