@@ -51,7 +51,7 @@ function typeErrors(file: string): string[] {
     baseUrl: REPO_ROOT, paths: { 'albert-trainer': [path.join(REPO_ROOT, 'ts', 'index.ts')] },
   });
   return ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file)
-    .map((d) => `${d.file?.fileName}:${d.file?.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    .map((d) => `${file}:${(d.file?.getLineAndCharacterOfPosition(d.start ?? 0).line ?? 0) + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
 
 describe('TypeScript blocks: compiled and run', () => {
