@@ -11,7 +11,7 @@ import { type TokenizedExample, makeBatch } from './data/batching';
 import { type AlbertTokenizer, DEFAULT_MAX_LENGTH } from './data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from './errors';
 import { type AlbertForSequenceClassification, resolveAmp } from './model/albert';
-import { classNames } from './model/config';
+import { classNames, problemTypeOf } from './model/config';
 import type { NativeAmp } from './native';
 
 /** One input: a text, or a text and its pair (premise/hypothesis, question/passage). */
@@ -116,7 +116,7 @@ export async function predict(
   if (!Array.isArray(inputs)) throw invalidArgument('an array of inputs', 'inputs', inputs);
   const { batchSize, maxLength, amp, outputLogits } = checkOptions(options);
   const numLabels = model.config.num_labels;
-  const problemType = model.config.problem_type ?? (numLabels === 1 ? 'regression' : 'single_label_classification');
+  const problemType = problemTypeOf(model.config);
   if (problemType !== 'single_label_classification') {
     throw new AlbertTrainerError('ERR_CONFIG', `predict handles single-label classification; this model's problem_type is ${problemType}`);
   }

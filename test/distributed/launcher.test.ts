@@ -209,7 +209,7 @@ describe('signals to the launcher', () => {
   // The launcher as plain JS, for a driver in its own process (no build of dist/ needed).
   beforeAll(() => {
     compiled = path.join(work, 'compiled');
-    for (const file of ['distributed/launcher.ts', 'errors.ts']) {
+    for (const file of ['distributed/launcher.ts', 'errors.ts', 'checks.ts']) {
       const source = fs.readFileSync(path.join(REPO_ROOT, 'ts', file), 'utf8');
       const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       fs.mkdirSync(path.dirname(path.join(compiled, file)), { recursive: true });

@@ -5,9 +5,11 @@
 // --log-format jsonl, one JSON line) and writes the JSON to --output atomically when asked.
 import type { Argv } from 'yargs';
 import { BatchIterator } from '../data/batching';
+import { withFlagNames as columnFlagNames } from '../data/columns';
 import { readSplit } from '../data/read-split';
 import { validationSplit } from '../data/splits';
 import { AlbertTrainerError } from '../errors';
+import { problemTypeOf } from '../model/config';
 import { resolveDataset } from '../resolve';
 import { evalOnly, evaluate } from '../train/evaluate';
 import { evalSpeed, type EvalSpeed } from '../train/speed-metrics';
@@ -38,15 +40,11 @@ export interface EvalReport extends EvalSpeed {
   eval_samples: number;
 }
 
-/** readDataset's option names -> the flags a CLI user typed. */
-const FLAG_OF_OPTION: Record<string, string> = { textColumn: '--text-column', textPairColumn: '--text-pair-column', labelColumn: '--label-column' };
-
+/** A reader's error in the CLI's words: flag names (as train and predict), the model's label2id named. */
 function withFlagNames(error: unknown, configFile: string): unknown {
-  if (!(error instanceof AlbertTrainerError)) return error;
-  const message = error.message
-    .replace(/\b(textColumn|textPairColumn|labelColumn)\b/g, (name) => FLAG_OF_OPTION[name])
-    .replace(/ is not in label2id;/, ` is not in the model's label2id (${configFile});`);
-  return new AlbertTrainerError(error.code, message);
+  const flagged = columnFlagNames(error);
+  if (!(flagged instanceof AlbertTrainerError)) return flagged;
+  return new AlbertTrainerError(flagged.code, flagged.message.replace(/ is not in label2id;/, ` is not in the model's label2id (${configFile});`));
 }
 
 /** The pretty report: metrics, then the confusion matrix labelled with the class names. */
@@ -91,7 +89,7 @@ export async function runEval(flags: EvalFlags): Promise<void> {
   if (maxEval !== undefined && (!Number.isInteger(maxEval) || maxEval < 1)) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected positive integer for --max-eval-samples but received ${maxEval}`);
   const folder = await trainedModelFolder(flags.model);
   const { config } = folder;
-  const problemType = config.problem_type ?? (config.num_labels === 1 ? 'regression' : 'single_label_classification');
+  const problemType = problemTypeOf(config);
   if (problemType !== 'single_label_classification') {
     throw new AlbertTrainerError('ERR_CONFIG', `${folder.resolved.configFile}: eval scores single-label classification; this model's problem_type is ${problemType}`);
   }

@@ -5,7 +5,8 @@
 // HF's DataCollatorWithPadding with padding side right and no pad_to_multiple_of).
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
 import type { Batch } from '../model/batch';
-import { epochOrder, isNonNegativeInteger, isPositiveInteger, lengthGroupedOrder, shardOrder } from './epoch-order';
+import { isNonNegativeSafeInteger, isPositiveSafeInteger } from '../checks';
+import { epochOrder, lengthGroupedOrder, shardOrder } from './epoch-order';
 
 export { epochOrder, lengthGroupedOrder, shardOrder } from './epoch-order';
 
@@ -63,7 +64,7 @@ function checkExample(example: unknown, name: string): asserts example is Tokeni
 }
 
 function checkPadTokenId(padTokenId: unknown): asserts padTokenId is number {
-  if (!isNonNegativeInteger(padTokenId) || padTokenId > 0x7fffffff) throw invalidArgument('non-negative integer', 'padTokenId', padTokenId);
+  if (!isNonNegativeSafeInteger(padTokenId) || padTokenId > 0x7fffffff) throw invalidArgument('non-negative integer', 'padTokenId', padTokenId);
 }
 
 /** Pads checked examples (in `order`) into one batch. */
@@ -178,16 +179,16 @@ export class BatchIterator implements AsyncIterableIterator<EpochBatch> {
     }
     const { batchSize, padTokenId, shuffle = false, seed = 42, epoch = 0, dropLast = false, groupByLength = false } = options;
     const { numReplicas = 1, rank = 0, padShards = true } = options;
-    if (!isPositiveInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
+    if (!isPositiveSafeInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
     checkPadTokenId(padTokenId);
     if (typeof dropLast !== 'boolean') throw invalidArgument('boolean', 'dropLast', dropLast);
     if (typeof groupByLength !== 'boolean') throw invalidArgument('boolean', 'groupByLength', groupByLength);
-    if (!isPositiveInteger(numReplicas)) throw invalidArgument('positive integer', 'numReplicas', numReplicas);
-    if (!isNonNegativeInteger(rank) || rank >= numReplicas) throw invalidArgument(`integer in [0, ${numReplicas - 1}]`, 'rank', rank);
+    if (!isPositiveSafeInteger(numReplicas)) throw invalidArgument('positive integer', 'numReplicas', numReplicas);
+    if (!isNonNegativeSafeInteger(rank) || rank >= numReplicas) throw invalidArgument(`integer in [0, ${numReplicas - 1}]`, 'rank', rank);
     if (typeof padShards !== 'boolean') throw invalidArgument('boolean', 'padShards', padShards);
     // one length group per global batch (a batch from each rank), so the ranks' batch i match in length
     const lengthGroupSize = options.lengthGroupSize ?? batchSize * numReplicas;
-    if (!isPositiveInteger(lengthGroupSize)) throw invalidArgument('positive integer', 'lengthGroupSize', lengthGroupSize);
+    if (!isPositiveSafeInteger(lengthGroupSize)) throw invalidArgument('positive integer', 'lengthGroupSize', lengthGroupSize);
     examples.forEach((example, i) => checkExample(example, `examples[${i}]`));
     let order = epochOrder(examples.length, seed, epoch, shuffle);
     if (groupByLength) {
@@ -197,7 +198,7 @@ export class BatchIterator implements AsyncIterableIterator<EpochBatch> {
     this.order = order;
     this.numBatches = dropLast ? Math.floor(order.length / batchSize) : Math.ceil(order.length / batchSize);
     const startBatch = options.startBatch ?? 0;
-    if (!isNonNegativeInteger(startBatch) || startBatch > this.numBatches) {
+    if (!isNonNegativeSafeInteger(startBatch) || startBatch > this.numBatches) {
       throw invalidArgument(`integer in [0, ${this.numBatches}] (the epoch's batches)`, 'startBatch', startBatch);
     }
     this.examples = examples;

@@ -22,6 +22,7 @@
 // it from its start, so every rank runs the same number of steps (an example may then be seen
 // twice in an epoch, as with torch). Batch i of the R ranks together holds the same examples as
 // batch i of one process with R times the batch size.
+import { isNonNegativeSafeInteger, isPositiveSafeInteger } from '../checks';
 import { AlbertTrainerError, describe, invalidArgument } from '../errors';
 
 const MASK64 = (1n << 64n) - 1n;
@@ -66,22 +67,14 @@ function xoshiro128ss(s: Uint32Array): () => number {
   };
 }
 
-export function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-export function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
 /**
  * The order in which epoch `epoch` visits examples 0..n-1: a permutation seeded by (seed,
  * epoch) when `shuffle`, else 0, 1, ..., n-1.
  */
 export function epochOrder(n: number, seed: number, epoch: number, shuffle: boolean): number[] {
-  if (!isNonNegativeInteger(n) || n >= 2 ** 32) throw invalidArgument('non-negative integer below 2^32', 'n', n);
-  if (!isNonNegativeInteger(seed)) throw invalidArgument('non-negative integer', 'seed', seed);
-  if (!isNonNegativeInteger(epoch)) throw invalidArgument('non-negative integer', 'epoch', epoch);
+  if (!isNonNegativeSafeInteger(n) || n >= 2 ** 32) throw invalidArgument('non-negative integer below 2^32', 'n', n);
+  if (!isNonNegativeSafeInteger(seed)) throw invalidArgument('non-negative integer', 'seed', seed);
+  if (!isNonNegativeSafeInteger(epoch)) throw invalidArgument('non-negative integer', 'epoch', epoch);
   if (typeof shuffle !== 'boolean') throw invalidArgument('boolean', 'shuffle', shuffle);
   const order = Array.from({ length: n }, (_, i) => i);
   if (!shuffle) return order;
@@ -115,10 +108,10 @@ export function lengthGroupedOrder(
   }
   const n = lengths.length;
   for (let i = 0; i < n; i++) {
-    if (!isNonNegativeInteger(lengths[i])) throw invalidArgument('non-negative integer', `lengths[${i}]`, lengths[i]);
+    if (!isNonNegativeSafeInteger(lengths[i])) throw invalidArgument('non-negative integer', `lengths[${i}]`, lengths[i]);
   }
-  if (!isPositiveInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
-  if (megaBatchMult !== undefined && !isPositiveInteger(megaBatchMult)) {
+  if (!isPositiveSafeInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
+  if (megaBatchMult !== undefined && !isPositiveSafeInteger(megaBatchMult)) {
     throw invalidArgument('positive integer', 'megaBatchMult', megaBatchMult);
   }
   checkPermutation(permutation, n);
@@ -153,8 +146,8 @@ export function lengthGroupedOrder(
  */
 export function shardOrder(order: readonly number[], numReplicas: number, rank: number, pad: boolean): number[] {
   if (!Array.isArray(order)) throw invalidArgument('an array of indices', 'order', order);
-  if (!isPositiveInteger(numReplicas)) throw invalidArgument('positive integer', 'numReplicas', numReplicas);
-  if (!isNonNegativeInteger(rank) || rank >= numReplicas) throw invalidArgument(`integer in [0, ${numReplicas - 1}]`, 'rank', rank);
+  if (!isPositiveSafeInteger(numReplicas)) throw invalidArgument('positive integer', 'numReplicas', numReplicas);
+  if (!isNonNegativeSafeInteger(rank) || rank >= numReplicas) throw invalidArgument(`integer in [0, ${numReplicas - 1}]`, 'rank', rank);
   if (typeof pad !== 'boolean') throw invalidArgument('boolean', 'pad', pad);
   const n = order.length;
   if (!pad) {
@@ -174,7 +167,7 @@ function checkPermutation(permutation: unknown, n: number): asserts permutation 
   }
   const seen = new Uint8Array(n);
   permutation.forEach((index: unknown, i) => {
-    if (!isNonNegativeInteger(index) || index >= n || seen[index]) {
+    if (!isNonNegativeSafeInteger(index) || index >= n || seen[index]) {
       throw new AlbertTrainerError('ERR_ARGUMENT', `permutation[${i}] is ${describe(index)}; expected each of 0..${n - 1} exactly once`);
     }
     seen[index] = 1;

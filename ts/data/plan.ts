@@ -9,6 +9,7 @@
 // and --train-file alike.
 import * as fs from 'fs';
 import * as path from 'path';
+import { isPositiveSafeInteger } from '../checks';
 import { AlbertTrainerError } from '../errors';
 import { type ResolvedDataset, resolveDataset } from '../resolve';
 import type { DatasetRow } from './dataset';
@@ -56,9 +57,10 @@ export interface DataPlan {
   notes: string[];
 }
 
-function positiveInteger(value: number | undefined, flag: string): number | undefined {
+/** An optional count flag (absent means no limit): undefined, or checked to be a positive integer. */
+function optionalPositiveCount(value: number | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected positive integer for ${flag} but received ${value}`);
+  if (!isPositiveSafeInteger(value)) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected positive integer for ${flag} but received ${value}`);
   return value;
 }
 
@@ -89,8 +91,8 @@ export function holdOut(rows: DatasetRow[], percentage: number, seed: number): {
 }
 
 export async function planData(input: DataPlanInput): Promise<DataPlan> {
-  const maxTrain = positiveInteger(input.maxTrainSamples, '--max-train-samples');
-  const maxEval = positiveInteger(input.maxEvalSamples, '--max-eval-samples');
+  const maxTrain = optionalPositiveCount(input.maxTrainSamples, '--max-train-samples');
+  const maxEval = optionalPositiveCount(input.maxEvalSamples, '--max-eval-samples');
   const pct = input.validationSplitPercentage;
   if (typeof pct !== 'number' || !(pct >= 0 && pct < 100)) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected a number in [0, 100) for --validation-split-percentage but received ${pct}`);
   if (!input.dataset && !input.trainFile) throw new AlbertTrainerError('ERR_ARGUMENT', 'give --dataset or --train-file');

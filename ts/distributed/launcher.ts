@@ -19,6 +19,7 @@ import { type ChildProcess, spawn } from 'child_process';
 import * as net from 'net';
 import * as os from 'os';
 import { StringDecoder } from 'string_decoder';
+import { isNonNegativeSafeInteger, isPositiveSafeInteger } from '../checks';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 
 export interface LaunchOptions {
@@ -105,13 +106,13 @@ interface Checked {
 function check(options: LaunchOptions): Checked {
   const { workerArgs, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, env, killGraceMs = DEFAULT_KILL_GRACE_MS, log } = options;
   if (!Array.isArray(workerArgs) || !workerArgs.every((a) => typeof a === 'string')) throw invalidArgument('array of strings', 'workerArgs', workerArgs);
-  if (!isPositiveInteger(nprocPerNode)) throw invalidArgument('positive integer', '--nproc-per-node', nprocPerNode);
-  if (!isPositiveInteger(nnodes)) throw invalidArgument('positive integer', '--nnodes', nnodes);
-  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes) {
+  if (!isPositiveSafeInteger(nprocPerNode)) throw invalidArgument('positive integer', '--nproc-per-node', nprocPerNode);
+  if (!isPositiveSafeInteger(nnodes)) throw invalidArgument('positive integer', '--nnodes', nnodes);
+  if (!isNonNegativeSafeInteger(nodeRank) || nodeRank >= nnodes) {
     throw invalidArgument(`integer from 0 to ${nnodes - 1} (--nnodes is ${nnodes})`, '--node-rank', nodeRank);
   }
   if (typeof masterAddr !== 'string' || masterAddr === '') throw invalidArgument('non-empty host name or address', '--master-addr', masterAddr);
-  if (!Number.isInteger(masterPort) || masterPort < 0 || masterPort > 65535) throw invalidArgument('integer from 0 to 65535', '--master-port', masterPort);
+  if (!isNonNegativeSafeInteger(masterPort) || masterPort > 65535) throw invalidArgument('integer from 0 to 65535', '--master-port', masterPort);
   if (masterPort === 0 && nnodes > 1) {
     throw new AlbertTrainerError('ERR_ARGUMENT',
       `--master-port 0 (pick a free port) works only with --nnodes 1: every node must be given the same port, so pass one (e.g. --master-port 29500)`);
@@ -123,10 +124,6 @@ function check(options: LaunchOptions): Checked {
     workerArgs, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, env: env ?? {}, killGraceMs,
     log: log ?? ((line) => process.stderr.write(`${line}\n`)),
   };
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) > 0;
 }
 
 /** A free TCP port on `host`: listen on port 0, read the port, close. (Another process may take it meanwhile, as with torchrun.) */

@@ -1,8 +1,9 @@
 // A batch of examples for the model, and its validation. Validation lives here (sharp's
 // split): the native core re-checks only what would crash it, so users read these messages.
+import { isPositiveSafeInteger } from '../checks';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 import type { NativeBatch } from '../native';
-import type { AlbertConfig } from './config';
+import { type AlbertConfig, problemTypeOf } from './config';
 
 /**
  * Row-major B x T typed arrays. `labels`: Int32Array of B class ids (single-label, -100 is
@@ -15,10 +16,6 @@ export interface Batch {
   labels?: Int32Array | Float32Array;
   batchSize: number;
   seqLen: number;
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
 
 function checkIds(name: string, values: unknown, expected: number, limit: number, limitName: string, seqLen: number): void {
@@ -42,8 +39,8 @@ function checkIds(name: string, values: unknown, expected: number, limit: number
 export function validateBatch(batch: Batch, config: AlbertConfig, requireLabels = false): NativeBatch {
   if (batch === null || typeof batch !== 'object') throw invalidArgument('a batch object', 'batch', batch);
   const { batchSize, seqLen } = batch;
-  if (!isPositiveInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
-  if (!isPositiveInteger(seqLen)) throw invalidArgument('positive integer', 'seqLen', seqLen);
+  if (!isPositiveSafeInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
+  if (!isPositiveSafeInteger(seqLen)) throw invalidArgument('positive integer', 'seqLen', seqLen);
   if (seqLen > config.max_position_embeddings) {
     throw new AlbertTrainerError(
       'ERR_INPUT',
@@ -70,7 +67,7 @@ export function validateBatch(batch: Batch, config: AlbertConfig, requireLabels 
 }
 
 function checkLabels(labels: unknown, batchSize: number, config: AlbertConfig): void {
-  const problem = config.problem_type ?? (config.num_labels === 1 ? 'regression' : 'single_label_classification');
+  const problem = problemTypeOf(config);
   if (problem === 'single_label_classification') {
     if (!(labels instanceof Int32Array)) throw invalidArgument('Int32Array of class ids', 'labels', labels);
     if (labels.length !== batchSize) {

@@ -22,6 +22,7 @@
 // One deviation: a label2id absent beside a given id2label becomes its inverse (HF leaves None).
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { isNonNegativeSafeInteger, isPositiveSafeInteger } from '../checks';
 import { AlbertTrainerError, describe } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { jsonErrorPosition, pythonJson } from './config-json';
@@ -114,30 +115,29 @@ const CONSUMED_KEYS = new Set(['num_labels', 'id2label', 'label2id', 'model_type
 const FLOAT_FIELDS = new Set(['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout_prob', 'initializer_range', 'layer_norm_eps']);
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const isPositiveInteger = (v: unknown): v is number => isInteger(v) && v > 0;
 const isProbability = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < 1;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const quoted = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(', ');
 
 /** What each field must be: the words of the message, and the test. */
 const FIELD_RULES: { [K in ModelField]: [expected: string, ok: (v: unknown) => boolean] } = {
-  vocab_size: ['a positive integer', isPositiveInteger],
-  embedding_size: ['a positive integer', isPositiveInteger],
-  hidden_size: ['a positive integer', isPositiveInteger],
-  num_hidden_layers: ['a positive integer', isPositiveInteger],
-  num_hidden_groups: ['a positive integer', isPositiveInteger],
-  num_attention_heads: ['a positive integer', isPositiveInteger],
-  intermediate_size: ['a positive integer', isPositiveInteger],
-  inner_group_num: ['a positive integer', isPositiveInteger],
+  vocab_size: ['a positive integer', isPositiveSafeInteger],
+  embedding_size: ['a positive integer', isPositiveSafeInteger],
+  hidden_size: ['a positive integer', isPositiveSafeInteger],
+  num_hidden_layers: ['a positive integer', isPositiveSafeInteger],
+  num_hidden_groups: ['a positive integer', isPositiveSafeInteger],
+  num_attention_heads: ['a positive integer', isPositiveSafeInteger],
+  intermediate_size: ['a positive integer', isPositiveSafeInteger],
+  inner_group_num: ['a positive integer', isPositiveSafeInteger],
   hidden_act: [`one of ${quoted(HIDDEN_ACTS)}`, (v) => HIDDEN_ACTS.includes(v as HiddenAct)],
   hidden_dropout_prob: ['a number in [0, 1)', isProbability],
   attention_probs_dropout_prob: ['a number in [0, 1)', isProbability],
-  max_position_embeddings: ['a positive integer', isPositiveInteger],
-  type_vocab_size: ['a positive integer', isPositiveInteger],
+  max_position_embeddings: ['a positive integer', isPositiveSafeInteger],
+  type_vocab_size: ['a positive integer', isPositiveSafeInteger],
   initializer_range: ['a finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
   layer_norm_eps: ['a finite number > 0', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0],
   classifier_dropout_prob: ['a number in [0, 1)', isProbability],
-  pad_token_id: ['null or a non-negative integer', (v) => v === null || (isInteger(v) && v >= 0)],
+  pad_token_id: ['null or a non-negative integer', (v) => v === null || isNonNegativeSafeInteger(v)],
   bos_token_id: ['null or an integer', (v) => v === null || isInteger(v)],
   eos_token_id: ['null, an integer or an array of integers', (v) => v === null || isInteger(v) || (Array.isArray(v) && v.every(isInteger))],
   tie_word_embeddings: ['a boolean', (v) => typeof v === 'boolean'],
@@ -202,7 +202,7 @@ function checkId2label(source: string, id2label: unknown): Record<string, string
 /** label2id must map N names onto the ids 0..N-1, one each. */
 function checkLabel2id(source: string, label2id: unknown, numLabels: number): Record<string, number> {
   const ids = isObject(label2id) ? Object.values(label2id) : [];
-  const bijective = ids.length === numLabels && new Set(ids).size === numLabels && ids.every((id) => isInteger(id) && id >= 0 && id < numLabels);
+  const bijective = ids.length === numLabels && new Set(ids).size === numLabels && ids.every((id) => isNonNegativeSafeInteger(id) && id < numLabels);
   if (!isObject(label2id) || !bijective) {
     const received = isObject(label2id) ? JSON.stringify(label2id) : describe(label2id);
     throw configError(source, `field "label2id": expected an object mapping ${numLabels} label names onto the ids 0 to ${numLabels - 1}, one each, but received ${received}`);
@@ -213,7 +213,7 @@ function checkLabel2id(source: string, label2id: unknown, numLabels: number): Re
 /** HF's label semantics (PreTrainedConfig.__post_init__ and the num_labels setter). */
 function readLabels(json: Record<string, unknown>, source: string): Pick<AlbertConfig, 'num_labels' | 'id2label' | 'label2id'> {
   const numLabels = json.num_labels ?? undefined;
-  if (numLabels !== undefined && !isPositiveInteger(numLabels)) throw fieldError(source, 'num_labels', 'a positive integer', numLabels);
+  if (numLabels !== undefined && !isPositiveSafeInteger(numLabels)) throw fieldError(source, 'num_labels', 'a positive integer', numLabels);
   if (json.id2label === undefined || json.id2label === null) return defaultLabels(numLabels ?? DEFAULT_NUM_LABELS);
   const id2label = checkId2label(source, json.id2label);
   const count = Object.keys(id2label).length;
@@ -348,6 +348,12 @@ export function toNativeConfig(config: AlbertConfig): NativeConfig {
     classifierDropoutProb: config.classifier_dropout_prob,
     numLabels: config.num_labels,
     padTokenId: config.pad_token_id ?? -1,
-    problemType: config.problem_type ?? (config.num_labels === 1 ? 'regression' : 'single_label_classification'),
+    problemType: problemTypeOf(config),
   };
+}
+
+/** The problem type the model trains for: problem_type, or when null HF's choice for integer labels
+ * (regression for one label, single-label classification for more). */
+export function problemTypeOf(config: Pick<AlbertConfig, 'problem_type' | 'num_labels'>): ProblemType {
+  return config.problem_type ?? (config.num_labels === 1 ? 'regression' : 'single_label_classification');
 }

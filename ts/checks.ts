@@ -1,0 +1,13 @@
+// Integer predicates for checking callers' values, one place for each meaning. "Safe" is
+// Number.isSafeInteger: a whole number that a double holds exactly (|v| <= 2^53 - 1), so a
+// count or index checked here can be counted to and compared without rounding.
+
+/** A whole number > 0 that a double holds exactly (a count, a size, a batch size). */
+export function isPositiveSafeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/** A whole number >= 0 that a double holds exactly (an index, a seed, a step). */
+export function isNonNegativeSafeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
