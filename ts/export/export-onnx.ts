@@ -8,11 +8,11 @@ import * as path from 'path';
 import type { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 import { info } from '../info';
+import { writeFolderAtomic } from '../io/atomic-write';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import { writeAlbertConfig } from '../model/config';
 import { albertGraph } from './albert-graph';
 import { encodeModel } from './onnx-proto';
-import { writeStagedFolder } from '../staged-folder';
 
 /**
  * ALBERT's special tokens and tokenizer class, as HF's AlbertTokenizerFast.save_pretrained writes
@@ -65,7 +65,7 @@ export async function exportOnnx(model: AlbertForSequenceClassification, dir: st
   if (existing && !existing.isDirectory()) throw new AlbertTrainerError('ERR_IO', `${dir}: exists and is not a directory`);
   const shapes = new Map(model.parameters().map((p) => [p.name, p.shape]));
   const weights = { get: (name: string) => ({ values: model.getParameter(name), shape: shapes.get(name) as number[] }) };
-  await writeStagedFolder(dir, async (staging) => {
+  await writeFolderAtomic(dir, async (staging) => {
     await fs.mkdir(path.join(staging, 'onnx'));
     const variants: Array<[string, boolean]> = [['model.onnx', false], ...(options.quantize ? [['model_quantized.onnx', true] as [string, boolean]] : [])];
     for (const [name, quantize] of variants) {
