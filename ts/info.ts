@@ -2,7 +2,7 @@
 import { invalidArgument } from './errors';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addonSource, native, packageRoot, type AddonSource, type NativeAmp, type NativeDevice } from './native';
+import { addonSource, callNativeSync, native, packageRoot, type AddonSource, type NativeAmp, type NativeDevice } from './native';
 
 export interface Info {
   version: string;
@@ -99,8 +99,8 @@ export function info(): Info {
 
 /** Sets libtorch's intra-op thread count for this process. */
 export function setNumThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw invalidArgument('positive integer', 'threads', threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 2 ** 31 - 1) {
+    throw invalidArgument('positive integer below 2^31', 'threads', threads);
   }
-  native().setNumThreads(threads);
+  callNativeSync(() => native().setNumThreads(threads));
 }

@@ -2,13 +2,14 @@
 // torch.manual_seed / HF's set_seed do) and saving/restoring their states (as HF's Trainer
 // does with rng_state.pth), so that a resumed run draws the same dropout masks.
 import { AlbertTrainerError, invalidArgument } from './errors';
-import { native, type NativeRngState } from './native';
+import { callNativeSync, native, type NativeRngState } from './native';
 
 export type RngState = NativeRngState;
 
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0) throw invalidArgument('non-negative integer', 'seed', seed);
-  native().manualSeed(seed);
+  // Below 2^53 (a JS number is exact there; torch takes any 64-bit seed, HF's set_seed below 2^32).
+  if (!Number.isSafeInteger(seed) || seed < 0) throw invalidArgument('non-negative integer below 2^53', 'seed', seed);
+  callNativeSync(() => native().manualSeed(seed));
 }
 
 export function getRngState(): RngState {

@@ -137,3 +137,19 @@ test('the trainer options carry no learning rate: each step runs at the one it i
   expect(moved.getParameter('classifier.weight')).not.toEqual(before);
   for (const m of [still, moved]) m.dispose();
 });
+
+test('the ts/ wrappers check ranges before the addon casts: a seed of 1e20 or 2^31 threads is refused by name', () => {
+  const { manualSeed } = jest.requireActual<typeof import('../../ts/random')>('../../ts/random');
+  const { setNumThreads } = jest.requireActual<typeof import('../../ts/info')>('../../ts/info');
+  const coded = (call: () => void): string => {
+    try {
+      call();
+      return 'no error';
+    } catch (error) {
+      return `${(error as AlbertTrainerError).code}: ${(error as Error).message}`;
+    }
+  };
+  expect(coded(() => manualSeed(1e20))).toBe('ERR_ARGUMENT: Expected non-negative integer below 2^53 for seed but received 100000000000000000000 of type number');
+  expect(coded(() => setNumThreads(2 ** 31))).toBe('ERR_ARGUMENT: Expected positive integer below 2^31 for threads but received 2147483648 of type number');
+  manualSeed(2 ** 53 - 1); // the largest accepted seed reaches the addon and is taken
+});
