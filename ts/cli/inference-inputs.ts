@@ -12,7 +12,7 @@ import { TEXT_EXTENSIONS, type TextFormat, type TextTable, decodeText, hasColumn
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
-import { info, setNumThreads } from '../info';
+import { chooseDeviceAndAmp, info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification, PYTORCH_WEIGHTS_FILE, WEIGHTS_FILE, findWeightsFile } from '../model/albert';
 import { type AlbertConfig, readAlbertConfig } from '../model/config';
 import type { NativeAmp, NativeDevice } from '../native';
@@ -81,9 +81,7 @@ export function inferenceSettings(flags: InferenceFlags): InferenceSettings {
   }
   if (flags.output !== undefined) checkOutputFile(flags.output);
   if (flags.threads !== undefined) setNumThreads(flags.threads);
-  const facts = info();
-  const device = flags.device === 'auto' ? (facts.cudaAvailable ? 'cuda' : 'cpu') : flags.device;
-  const amp = flags.amp === 'auto' ? (device === 'cuda' ? 'fp16' : facts.bf16Supported ? 'bf16' : 'off') : flags.amp;
+  const { device, amp } = chooseDeviceAndAmp({ device: flags.device, amp: flags.amp }, info()); // as train chooses
   return { batchSize, maxLength, device, amp };
 }
 

@@ -1,13 +1,14 @@
 // The test split, evaluated once after training with the final (or best) weights, as HF's
 // `do_predict` + `trainer.save_metrics("test", ...)` write test_results.json: the metrics under
 // the `test_` prefix. It never chooses a model: that is the evaluation set's job.
-import * as fs from 'fs/promises';
 import * as path from 'path';
 import { BatchIterator } from '../data/batching';
 import type { DatasetRow } from '../data/dataset';
 import type { AlbertTokenizer } from '../data/tokenizer';
+import { writeFileAtomic } from '../io/atomic-write';
 import type { AlbertForSequenceClassification } from '../model/albert';
 import type { TrainingArguments } from '../train/arguments';
+import { RUN_FILES } from '../train/output-files';
 import { classificationMetrics, predictions } from '../train/metrics';
 import { evalSpeed } from '../train/speed-metrics';
 
@@ -49,10 +50,7 @@ export async function evaluateTestSplit(model: AlbertForSequenceClassification, 
   };
 }
 
-/** test_results.json in the output directory, written atomically. */
+/** test_results.json in the output directory, written atomically (ts/io/atomic-write.ts). ERR_IO on failure. */
 export async function writeTestResults(dir: string, results: TestResults): Promise<void> {
-  const file = path.join(dir, 'test_results.json');
-  const temp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(temp, `${JSON.stringify(results, null, 2)}\n`);
-  await fs.rename(temp, file);
+  await writeFileAtomic(path.join(dir, RUN_FILES.testResults), `${JSON.stringify(results, null, 2)}\n`, 'the test results');
 }

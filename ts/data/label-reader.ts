@@ -5,9 +5,6 @@ import { AlbertTrainerError } from '../errors';
 import { quotedList } from './columns';
 import type { DataFormat, DatasetRow, LabelledDataset } from './dataset-types';
 
-/** Kept for importers that predate ts/data/columns.ts. */
-export { quotedList } from './columns';
-
 /** What the label reader needs of the reader's checked options. */
 export interface LabelOptions {
   format?: DataFormat | 'parquet';

@@ -12,8 +12,9 @@ import * as path from 'path';
 import { isPositiveSafeInteger } from '../checks';
 import { AlbertTrainerError } from '../errors';
 import { type ResolvedDataset, resolveDataset } from '../resolve';
+import { RUN_FILES } from '../train/output-files';
+import { quotedList } from './columns';
 import type { DatasetRow } from './dataset';
-import { quotedList } from './label-reader';
 import { type SplitData, readSplit } from './read-split';
 import { cardClassNames, validationSplit } from './splits';
 
@@ -155,7 +156,7 @@ export async function planData(input: DataPlanInput): Promise<DataPlan> {
   if (splits.test && !evalIsTest && input.evalFile === undefined) {
     const data = await read(splits.test);
     if (data.unlabelled) notes.push(`the test split (${shown(splits.test)}) is unlabelled (every label is -1, as GLUE's): skipped, not evaluated`);
-    else test = { rows: data.rows, what: `the test split (${data.rows.length} rows), evaluated once at the end into test_results.json` };
+    else test = { rows: data.rows, what: `the test split (${data.rows.length} rows), evaluated once at the end into ${RUN_FILES.testResults}` };
   }
   const name = resolved?.name ?? path.basename(input.trainFile as string);
   return {

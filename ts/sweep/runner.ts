@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { CHECKPOINT_FOLDER, RUN_FILES } from '../train/output-files';
 import { type SweepRun, runArgv } from './grid';
 
 export type RunState = 'finished' | 'interrupted' | 'fresh';
@@ -17,8 +18,8 @@ export type RunState = 'finished' | 'interrupted' | 'fresh';
 export function runState(runDir: string): RunState {
   if (!fs.existsSync(runDir)) return 'fresh';
   const entries = fs.readdirSync(runDir);
-  if (entries.includes('trainer_state.json') && entries.includes('eval_results.json')) return 'finished';
-  return entries.some((name) => /^checkpoint-\d+$/.test(name)) ? 'interrupted' : 'fresh';
+  if (entries.includes(RUN_FILES.trainerState) && entries.includes(RUN_FILES.evalResults)) return 'finished';
+  return entries.some((name) => CHECKPOINT_FOLDER.test(name)) ? 'interrupted' : 'fresh';
 }
 
 export interface RunOutcome {

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
 import { escapeXml, svgPanel } from '../report/svg-panel';
+import { RUN_FILES } from '../train/output-files';
 import type { SweepRun } from './grid';
 
 export interface RunSummary {
@@ -58,8 +59,8 @@ function readJson(file: string): Record<string, unknown> {
 }
 
 export function summarizeRun(runDir: string, run: SweepRun): RunSummary {
-  const results = readJson(path.join(runDir, 'eval_results.json'));
-  const state = readJson(path.join(runDir, 'trainer_state.json'));
+  const results = readJson(path.join(runDir, RUN_FILES.evalResults));
+  const state = readJson(path.join(runDir, RUN_FILES.trainerState));
   const history = (state.log_history ?? []) as Array<Record<string, number>>;
   const evaluations = history.filter((entry) => typeof entry.eval_accuracy === 'number').map((entry) => entry.eval_accuracy);
   const confusion = results.eval_confusion_matrix as number[][] | undefined;

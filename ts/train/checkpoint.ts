@@ -20,20 +20,20 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AlbertTrainerError } from '../errors';
 import { recoverFolder, recoverFoldersIn, writeFolderAtomic } from '../io/atomic-write';
-import { TOKENIZER_FILES } from './output';
+import { TOKENIZER_FILES } from '../data/tokenizer';
+import { CONFIG_FILE, WEIGHTS_FILE } from '../model/albert';
+import { CHECKPOINT_FOLDER, CHECKPOINT_PREFIX, RUN_FILES } from './output-files';
 
-export const CHECKPOINT_PREFIX = 'checkpoint-';
 export const RESUME_STATE_FORMAT = 1;
-const CHECKPOINT_NAME = /^checkpoint-(\d+)$/;
 
 export const CHECKPOINT_FILES = {
-  weights: 'model.safetensors',
-  config: 'config.json',
+  weights: WEIGHTS_FILE,
+  config: CONFIG_FILE,
   optimizer: 'optimizer.safetensors',
   rng: 'rng_state.json',
   resume: 'resume_state.json',
-  trainerState: 'trainer_state.json',
-  trainingArgs: 'training_args.json',
+  trainerState: RUN_FILES.trainerState,
+  trainingArgs: RUN_FILES.trainingArgs,
   bestDir: 'best',
 } as const;
 
@@ -90,11 +90,11 @@ export async function writeCheckpoint(outputDir: string, step: number, writer: C
  * left half-done is first finished or undone (recoverFoldersIn).
  */
 export async function listCheckpoints(outputDir: string): Promise<Array<{ step: number; dir: string }>> {
-  await recoverFoldersIn(outputDir, CHECKPOINT_NAME);
+  await recoverFoldersIn(outputDir, CHECKPOINT_FOLDER);
   const entries = await fs.readdir(outputDir, { withFileTypes: true }).catch(() => []);
   return entries
-    .filter((entry) => entry.isDirectory() && CHECKPOINT_NAME.test(entry.name))
-    .map((entry) => ({ step: Number(CHECKPOINT_NAME.exec(entry.name)?.[1]), dir: path.join(outputDir, entry.name) }))
+    .filter((entry) => entry.isDirectory() && CHECKPOINT_FOLDER.test(entry.name))
+    .map((entry) => ({ step: Number(CHECKPOINT_FOLDER.exec(entry.name)?.[1]), dir: path.join(outputDir, entry.name) }))
     .sort((a, b) => a.step - b.step);
 }
 
