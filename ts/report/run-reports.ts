@@ -1,7 +1,7 @@
 // The reporters of one `train` run on its event stream, as the command wires them: TensorBoard
-// event files (--report-to), plain progress lines where stderr is not a terminal, and
-// training_curves.svg in the output folder once it is written. Rank 0 only.
-import * as fs from 'fs';
+// event files (--report-to), plain progress lines where stderr is not a terminal, and the text
+// of training_curves.svg, which writeOutputDirectory (ts/train/output.ts) writes with the other
+// output files. Rank 0 only.
 import * as path from 'path';
 import type { TrainEvent, TrainResult } from '../train/train-types';
 import { ProgressLines } from './progress-lines';
@@ -46,36 +46,7 @@ export class RunReports {
   }
 }
 
-/** training_curves.svg into the written output folder: a temporary file renamed into place. */
-export function writeTrainingCurves(outputDir: string, result: TrainResult, title: string): void {
-  const file = path.join(outputDir, 'training_curves.svg');
-  const temporary = path.join(outputDir, `.training_curves.svg.tmp-${process.pid}`);
-  fs.writeFileSync(temporary, trainingCurvesSvg({ logHistory: result.logHistory, totalSteps: result.totalSteps, ...(result.best ? { bestStep: result.best.step } : {}), title }));
-  fs.renameSync(temporary, file);
-}
-
-/**
- * Runs `use` with the TensorBoard folder's top entry in `outputDir` (runs/ by default) moved
- * beside it, and puts it back after, whatever happens. checkOutputDirectory and
- * writeOutputDirectory (ts/train/output.ts) accept only checkpoint-<step>/ folders in an output
- * folder that exists; this keeps them unchanged until they know of the logging folder. A
- * copy left aside by a killed process is put back first.
- */
-export async function withLogsAside<T>(outputDir: string, logDir: string | undefined, use: () => Promise<T>): Promise<T> {
-  const relative = logDir ? path.relative(path.resolve(outputDir), path.resolve(logDir)) : '..';
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return use();
-  const entry = path.join(outputDir, relative.split(path.sep)[0]);
-  const aside = path.join(path.dirname(path.resolve(outputDir)), `.${path.basename(path.resolve(outputDir))}.${path.basename(entry)}-aside`);
-  if (fs.existsSync(aside) && !fs.existsSync(entry)) {
-    fs.mkdirSync(outputDir, { recursive: true });
-    fs.renameSync(aside, entry);
-  }
-  if (!fs.existsSync(entry)) return use();
-  fs.renameSync(entry, aside);
-  try {
-    return await use();
-  } finally {
-    fs.mkdirSync(outputDir, { recursive: true });
-    fs.renameSync(aside, entry);
-  }
+/** training_curves.svg's text for a finished run (writeOutputDirectory writes it with the other files). */
+export function runTrainingCurves(result: TrainResult, title: string): string {
+  return trainingCurvesSvg({ logHistory: result.logHistory, totalSteps: result.totalSteps, ...(result.best ? { bestStep: result.best.step } : {}), title });
 }
