@@ -7,6 +7,7 @@
 // examples' (less padding, fewer wasted FLOPs than input order); results are written back to
 // each input's position. The padding does not change a prediction: the attention mask hides
 // it, as in HF's DataCollatorWithPadding.
+import { isPositiveSafeInteger } from './checks';
 import { type TokenizedExample, makeBatch } from './data/batching';
 import { type AlbertTokenizer, DEFAULT_MAX_LENGTH } from './data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from './errors';
@@ -61,7 +62,7 @@ function checkOptions(options: PredictOptions): Required<Omit<PredictOptions, 'a
     }
   }
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('positive integer', 'batchSize', batchSize);
+  if (!isPositiveSafeInteger(batchSize)) throw invalidArgument('positive integer', 'batchSize', batchSize);
   const outputLogits = options.outputLogits ?? false;
   if (typeof outputLogits !== 'boolean') throw invalidArgument('boolean', 'outputLogits', outputLogits);
   // maxLength is checked by the tokenizer (>= 3 for one text, >= 4 for a pair).

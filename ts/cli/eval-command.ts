@@ -4,6 +4,7 @@
 // through the model's label2id; integer labels are class ids. Prints a small report (or, with
 // --log-format jsonl, one JSON line) and writes the JSON to --output atomically when asked.
 import type { Argv } from 'yargs';
+import { optionalPositiveCount } from '../checks';
 import { BatchIterator } from '../data/batching';
 import { withFlagNames as columnFlagNames } from '../data/columns';
 import { readSplit } from '../data/read-split';
@@ -85,8 +86,7 @@ export async function runEval(flags: EvalFlags): Promise<void> {
     evalFiles = resolved.splits[split];
   }
   const evalFile = evalFiles.length === 1 ? evalFiles[0] : `${evalFiles[0]} (and ${evalFiles.length - 1} more shards)`;
-  const maxEval = flags['max-eval-samples'];
-  if (maxEval !== undefined && (!Number.isInteger(maxEval) || maxEval < 1)) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected positive integer for --max-eval-samples but received ${maxEval}`);
+  const maxEval = optionalPositiveCount(flags['max-eval-samples'], '--max-eval-samples');
   const folder = await trainedModelFolder(flags.model);
   const { config } = folder;
   const problemType = problemTypeOf(config);

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv } from 'yargs';
+import { isPositiveSafeInteger } from '../checks';
 import { columnNotFound, withFlagNames } from '../data/columns';
 import { checkText } from '../data/dataset';
 import { TEXT_EXTENSIONS, type TextFormat, type TextTable, decodeText, hasColumn, parseTextTable } from '../data/text-rows';
@@ -62,7 +63,7 @@ export interface InferenceSettings {
  */
 export function inferenceSettings(flags: InferenceFlags): InferenceSettings {
   const batchSize = flags['per-device-eval-batch-size'];
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('positive integer', '--per-device-eval-batch-size', batchSize);
+  if (!isPositiveSafeInteger(batchSize)) throw invalidArgument('positive integer', '--per-device-eval-batch-size', batchSize);
   const pair = flags['text-pair-column'] !== undefined;
   const maxLength = flags['max-seq-length'];
   const minLength = pair ? 4 : 3;
@@ -70,7 +71,7 @@ export function inferenceSettings(flags: InferenceFlags): InferenceSettings {
     const layout = pair ? '[CLS], one token, [SEP], [SEP]' : '[CLS], one token, [SEP]';
     throw invalidArgument(`integer >= ${minLength} (${layout})`, '--max-seq-length', maxLength);
   }
-  if (flags.threads !== undefined && (!Number.isSafeInteger(flags.threads) || flags.threads < 1)) {
+  if (flags.threads !== undefined && !isPositiveSafeInteger(flags.threads)) {
     throw invalidArgument('positive integer', '--threads', flags.threads);
   }
   for (const flag of ['text-column', 'text-pair-column'] as const) {

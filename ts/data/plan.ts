@@ -9,7 +9,7 @@
 // and --train-file alike.
 import * as fs from 'fs';
 import * as path from 'path';
-import { isPositiveSafeInteger } from '../checks';
+import { optionalPositiveCount } from '../checks';
 import { AlbertTrainerError } from '../errors';
 import { type ResolvedDataset, resolveDataset } from '../resolve';
 import { RUN_FILES } from '../train/output-files';
@@ -56,13 +56,6 @@ export interface DataPlan {
   test?: RowSet;
   /** Lines for the user: columns chosen, skipped splits. */
   notes: string[];
-}
-
-/** An optional count flag (absent means no limit): undefined, or checked to be a positive integer. */
-function optionalPositiveCount(value: number | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!isPositiveSafeInteger(value)) throw new AlbertTrainerError('ERR_ARGUMENT', `Expected positive integer for ${flag} but received ${value}`);
-  return value;
 }
 
 /** mulberry32: a small seeded generator, so the held-out rows depend on --seed only. */
