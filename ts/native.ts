@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { types } from 'util';
-import { AlbertTrainerError, type ErrorCode } from './errors';
+import { AlbertTrainerError, isErrorCode } from './errors';
 
 /** Config as the core takes it: HF AlbertConfig fields, already validated by ts/model/config.ts. */
 export interface NativeConfig {
@@ -103,8 +103,8 @@ export interface NativeModelConstructor {
   new (config: NativeConfig, options: { seed: number; device: NativeDevice }): NativeModel;
 }
 
+/** AdamW's and the step's settings; the learning rate is not one: each step() passes its own. */
 export interface NativeTrainerOptions {
-  lr: number; // only a default; each step passes its own
   beta1: number;
   beta2: number;
   eps: number;
@@ -175,7 +175,7 @@ export interface NativeInfo {
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   numThreads: number;
-  /** Whether the addon kept freed host memory mapped (native/train/host_allocator.h). */
+  /** Whether the addon kept freed host memory mapped (native/runtime/host_allocator.h). */
   mallocTuned: boolean;
 }
 
@@ -185,6 +185,8 @@ export interface NativeBinding {
   ProcessGroup: new () => NativeProcessGroup;
   /** The hand-written CPU kernels, one call each, for their reference tests. */
   kernels: NativeKernels;
+  /** Every code a native error can carry: native/common/error.h's list, which ts/errors.ts's NATIVE_ERROR_CODES must equal. */
+  errorCodes: readonly string[];
   info(): NativeInfo;
   setNumThreads(n: number): void;
   /** Seeds the process-wide generators dropout draws from (torch.manual_seed). */
@@ -345,13 +347,4 @@ function withCallerStack(error: unknown, stack: string | undefined): unknown {
   const wrapped = new AlbertTrainerError(isErrorCode(code) ? code : 'ERR_NATIVE', error.message);
   if (stack) wrapped.stack = `${wrapped.name} [${wrapped.code}]: ${error.message}\n${stack.split('\n').slice(1).join('\n')}`;
   return wrapped;
-}
-
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'ERR_ARGUMENT', 'ERR_CONFIG', 'ERR_INPUT', 'ERR_SAFETENSORS', 'ERR_CHECKPOINT', 'ERR_DEVICE', 'ERR_IO',
-  'ERR_BUSY', 'ERR_DISPOSED', 'ERR_TORCH', 'ERR_NATIVE', 'ERR_ADDON_LOAD', 'ERR_DISTRIBUTED',
-]);
-
-function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && ERROR_CODES.has(code);
 }

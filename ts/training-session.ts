@@ -102,7 +102,7 @@ export class TrainingSession {
     this.native = callNativeSync(
       () =>
         new NativeTrainerClass(model.native, {
-          lr: 0, beta1, beta2, eps, weightDecay, maxGradNorm, amp: this.amp, lossScale, cudaGraphs: this.cudaGraphs,
+          beta1, beta2, eps, weightDecay, maxGradNorm, amp: this.amp, lossScale, cudaGraphs: this.cudaGraphs,
         }),
     );
   }
