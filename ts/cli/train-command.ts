@@ -5,26 +5,31 @@ import * as path from 'path';
 import type { Argv } from 'yargs';
 import { DEFAULT_VALIDATION_SPLIT_PERCENTAGE, type DataPlan, planData } from '../data/plan';
 import { evaluateTestSplit, writeTestResults } from './test-results';
-import { LABEL_TEXT_COLUMN, labelNamesFromTextColumn } from '../data/label-names';
+import { withFlagNames } from '../data/columns';
 import { AlbertTokenizer } from '../data/tokenizer';
 import { AlbertTrainerError, invalidArgument } from '../errors';
-import { info, setNumThreads } from '../info';
+import { chooseDeviceAndAmp, info, setNumThreads } from '../info';
 import { AlbertForSequenceClassification, findWeightsFile } from '../model/albert';
 import { loadingReport } from '../model/loading-report';
 import { type AlbertConfig, albertConfigToJson, parseAlbertConfig, readAlbertConfig } from '../model/config';
 import { resolveModel } from '../resolve';
-import { DEFAULT_TRAINING_ARGUMENTS as D, type TrainingArguments, trainingArguments } from '../train/arguments';
+import { DEFAULT_TRAINING_ARGUMENTS as D, type TrainingArguments, toHfTrainingArguments, trainingArguments } from '../train/arguments';
 import { train } from '../train/loop';
 import type { TrainEvent } from '../train/train-types';
 import type { TokenizedExample } from '../data/batching';
 import { workerEnvironment } from '../distributed/environment';
 import type { ProcessGroup } from '../distributed/process-group';
 import { joinTrainingJob, launchRequested, launchTraining, runFingerprint } from './train-launch';
+import { commandAgain } from './invocation';
+import { runArguments } from './run-arguments';
+import { hfSpellings } from './suggest';
 import { modelCard } from '../train/model-card';
 import { findCheckpoint } from '../train/checkpoint';
 import { checkOutputDirectory, writeOutputDirectory } from '../train/output';
 import { resultsTable } from '../train/results-table';
 import { SCHEDULER_TYPES } from '../train/schedule';
+import { REPORT_TO_CHOICES, resolveLoggingDir } from '../report/tensorboard';
+import { RunReports, runTrainingCurves } from '../report/run-reports';
 
 export function trainOptions(y: Argv) {
   return y
@@ -85,6 +90,8 @@ export function trainOptions(y: Argv) {
     .option('master-port', { type: 'number', describe: 'the rendezvous port (default: a free one with --nnodes 1, else 29500)' })
     .option('ddp-backend', { choices: ['auto', 'gloo', 'nccl'] as const, default: 'auto' as const, describe: 'collectives: auto is gloo on CPU, nccl on CUDA' })
     .option('ddp-timeout', { type: 'number', default: 1800, describe: 'seconds the rendezvous and each collective wait for a peer before the job fails' })
+    .option('report-to', { choices: REPORT_TO_CHOICES, default: 'none' as const, describe: 'tensorboard (or all): TensorBoard event files as HF\'s report_to="tensorboard" writes them (HF 5.18\'s default: none)' })
+    .option('logging-dir', { type: 'string', describe: 'the TensorBoard folder (default: $TENSORBOARD_LOGGING_DIR, else <output-dir>/runs/<date>_<host> as HF\'s; a resumed run continues the newest)' })
     .option('log-format', { choices: ['pretty', 'jsonl'] as const, default: 'pretty' as const, describe: 'jsonl: stdout carries one JSON event per log and eval' });
 }
 
@@ -120,11 +127,6 @@ function applyConfigOverrides(base: AlbertConfig, overrides: string | undefined,
   return parseAlbertConfig(json, `${configFile} with --config-overrides ${overrides}`);
 }
 
-/** An argument as a POSIX shell reads it back: quoted when it holds anything but safe characters. */
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Argument errors name the flag a CLI user typed: perDeviceTrainBatchSize -> --per-device-train-batch-size. */
 function asFlagErrors<T>(build: () => T): T {
   try {
@@ -141,8 +143,7 @@ function asFlagErrors<T>(build: () => T): T {
 export async function runTrain(flags: TrainFlags): Promise<void> {
   // 1. Flags -> arguments; device and precision.
   const facts = info();
-  const device = flags.device === 'auto' ? (facts.cudaAvailable ? 'cuda' : 'cpu') : flags.device;
-  const amp = flags.amp === 'auto' ? (device === 'cuda' ? 'fp16' : facts.bf16Supported ? 'bf16' : 'off') : flags.amp;
+  const { device, amp } = chooseDeviceAndAmp(flags, facts);
   const args = asFlagErrors(() => trainingArguments({
     learningRate: flags['learning-rate'], perDeviceTrainBatchSize: flags['per-device-train-batch-size'],
     perDeviceEvalBatchSize: flags['per-device-eval-batch-size'], numTrainEpochs: flags['num-train-epochs'],
@@ -154,12 +155,13 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     saveTotalLimit: flags['save-total-limit'], earlyStoppingPatience: flags['early-stopping-patience'],
     earlyStoppingThreshold: flags['early-stopping-threshold'], loadBestModelAtEnd: flags['load-best-model-at-end'],
     metricForBestModel: flags['metric-for-best-model'], groupByLength: flags['group-by-length'], shuffle: flags.shuffle,
-    collapseGuard: flags['collapse-guard'] === 'on', cudaGraphs: flags['cuda-graphs'],
+    collapseGuard: flags['collapse-guard'] === 'on', cudaGraphs: flags['cuda-graphs'], reportTo: flags['report-to'] === 'none' ? [] : ['tensorboard'],
   }));
   if (flags.threads !== undefined) setNumThreads(flags.threads);
   const outputDir = flags['output-dir'];
   const resumeSpec = flags['resume-from-checkpoint'];
-  await checkOutputDirectory(outputDir, { resuming: resumeSpec !== undefined });
+  const logDir = args.reportTo.includes('tensorboard') ? resolveLoggingDir(outputDir, flags['logging-dir'], resumeSpec !== undefined) : undefined;
+  await checkOutputDirectory(outputDir, { resuming: resumeSpec !== undefined, logDir });
   const ddpTimeout = flags['ddp-timeout'];
   if (typeof ddpTimeout !== 'number' || !Number.isFinite(ddpTimeout) || ddpTimeout <= 0) throw invalidArgument('positive number of seconds', '--ddp-timeout', ddpTimeout);
   // Data-parallel: launch the workers (the checks above ran once, here), or be one.
@@ -179,9 +181,13 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     evalSplit: flags['eval-split'], validationSplitPercentage: flags['validation-split-percentage'], maxTrainSamples: flags['max-train-samples'],
     maxEvalSamples: flags['max-eval-samples'], textColumn: flags['text-column'], textPairColumn: flags['text-pair-column'], labelColumn: flags['label-column'],
     seed: args.seed, evaluates: args.evalStrategy !== 'no',
+  }).catch((error: unknown) => {
+    throw withFlagNames(error); // the readers' column errors, worded with the flags (as eval and predict)
   });
   const resolvedData = { name: plan.config && plan.config !== 'default' ? `${plan.name} (${plan.config})` : plan.name };
-  const { train: trainData, eval: evalData } = plan;
+  const { train: trainData } = plan;
+  // --eval-strategy no: a validation split there goes unused, so it is neither read nor announced as the evaluation set.
+  const evalData = args.evalStrategy === 'no' ? undefined : plan.eval;
   const columns = trainData.columns;
   if (args.evalStrategy !== 'no' && !evalData) {
     throw new AlbertTrainerError('ERR_ARGUMENT', `--eval-strategy ${args.evalStrategy} needs an evaluation set: a validation split, --eval-file, --eval-split, or --validation-split-percentage above 0 (or --eval-strategy no)`);
@@ -195,7 +201,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const resolved = await resolveModel(flags.model, flags.init);
   const tokenizer = await AlbertTokenizer.fromDirectory(flags.tokenizer ?? resolved.tokenizerDir);
-  const names = trainData.labelNames ?? (columns.labelColumn === LABEL_TEXT_COLUMN ? undefined : await labelNamesFromTextColumn(trainData.files, trainData.numLabels, columns));
+  const names = trainData.labelNames; // label names, ClassLabel names, or a label_text column's (read with the split)
   const id2label = Object.fromEntries(Array.from({ length: trainData.numLabels }, (_, i) => [String(i), names?.[i] ?? `LABEL_${i}`]));
   let model: AlbertForSequenceClassification;
   if (flags.init === 'pretrained') {
@@ -236,7 +242,9 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     throw error;
   }) : undefined;
   try {
-    await trainAndSave({ flags, args, device, amp, facts, model, group, resolved, resolvedData, outputDir, resumeFrom, trainExamples, evalExamples, tokenizer, plan });
+    // Every argument of the run goes into training_args.json (after the data-parallel fingerprint: the command lines of ranks differ).
+    const withRun = { ...args, run: runArguments(flags, trainOptions as unknown as (y: Argv) => Argv, { device, albert_trainer_version: facts.version }) };
+    await trainAndSave({ flags, args: withRun, device, amp, facts, model, group, resolved, resolvedData, outputDir, resumeFrom, trainExamples, evalExamples, tokenizer, plan, logDir });
   } finally {
     group?.dispose();
   }
@@ -259,6 +267,8 @@ interface TrainAndSaveInput {
   tokenizer: AlbertTokenizer;
   /** The data plan: what the evaluation set is, and the test split evaluated at the end. */
   plan: DataPlan;
+  /** The TensorBoard folder with --report-to tensorboard. */
+  logDir: string | undefined;
 }
 
 /** Trains, then (rank 0) writes the output directory and the table. Other ranks stay silent. */
@@ -280,6 +290,8 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
     if (leader) process.stderr.write(`${tty ? '\n' : ''}albert-train: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)\n`);
   };
   process.on('SIGINT', onSigint);
+  const reports = leader ? new RunReports({ logDir: input.logDir, argsJson: JSON.stringify(toHfTrainingArguments(args), null, 2), configJson: JSON.stringify(albertConfigToJson(model.config), null, 2),
+    resumeFrom, progressLines: !jsonl && !tty }) : undefined;
   if (!jsonl && leader) {
     process.stderr.write(`albert-train: ${trainExamples.length} training examples${evalExamples ? `, ${evalExamples.length} for evaluation` : ''}; ` +
       `${device}, amp ${amp}, libtorch ${facts.torchVersion}${group ? `; data-parallel over ${group.worldSize} processes (${args.perDeviceTrainBatchSize} examples each per step)` : ''}\n`);
@@ -293,6 +305,7 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
     onEvent: (event) => {
       if (!leader && event.type !== 'warning') return;
       if (event.type === 'step') firstStep ??= event.step - 1;
+      reports?.onEvent(event);
       if (event.type === 'warning') process.stderr.write(`${tty ? '\n' : ''}albert-train: warning: ${event.message}\n`);
       if (jsonl && event.type !== 'step') process.stdout.write(`${JSON.stringify(event)}\n`);
       else if (tty && event.type === 'step') process.stderr.write(progressLine(event, started, firstStep ?? 0));
@@ -303,7 +316,11 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
         process.stderr.write(`\nepoch ${event.epoch.toFixed(1)} step ${event.step}: eval loss ${event.eval_loss.toFixed(4)} accuracy ${event.eval_accuracy.toFixed(4)}\n`);
       }
     },
+  }).catch((error: unknown) => {
+    reports?.close();
+    throw error;
   });
+  reports?.finish(result);
 
   process.off('SIGINT', onSigint);
   if (!leader) { // rank 0 writes the output directory and reports
@@ -317,9 +334,9 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
   try {
     if (result.interrupted) {
       model.dispose();
-      const again = process.argv.slice(2).filter((a, i, all) => a !== '--resume-from-checkpoint' && all[i - 1] !== '--resume-from-checkpoint' && !a.startsWith('--resume-from-checkpoint='));
-      const message = `albert-train: interrupted at step ${result.globalStep} of ${result.totalSteps}; saved ${result.lastCheckpoint}. ` +
-        `To continue: albert-train ${again.map(shellQuote).join(' ')} --resume-from-checkpoint ${shellQuote(result.lastCheckpoint as string)}`;
+      // The command as the user ran it (npx, a global install, node dist/cli.js), in our flag spellings.
+      const again = commandAgain(hfSpellings(process.argv.slice(2)), 'resume-from-checkpoint', ['--resume-from-checkpoint', result.lastCheckpoint as string]);
+      const message = `albert-train: interrupted at step ${result.globalStep} of ${result.totalSteps}; saved ${result.lastCheckpoint}. To continue: ${again}`;
       if (jsonl) process.stdout.write(`${JSON.stringify({ type: 'interrupted', step: result.globalStep, checkpoint: result.lastCheckpoint })}\n`);
       process.stderr.write(`${tty ? '\n' : ''}${message}\n`);
       process.exitCode = 130;
@@ -334,8 +351,10 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
     const { plan } = input;
     const testResults = plan.test ? await evaluateTestSplit(model, plan.test.rows, tokenizer, args) : undefined;
     const card = modelCard({ name: path.basename(path.resolve(outputDir)), baseModel: resolved.name, init: flags.init, dataset: resolvedData.name, args, result, versions,
-      evaluationSet: plan.eval?.what, evaluationIsTest: plan.evalIsTest, ...(testResults ? { testResults } : {}) });
-    await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card });
+      evaluationSet: plan.eval?.what, evaluationIsTest: plan.evalIsTest, ...(testResults ? { testResults } : {}),
+      config: model.config, configOverrides: flags['config-overrides'], splits: { train: trainExamples.length, eval: evalExamples?.length } });
+    const trainingCurves = runTrainingCurves(result, path.basename(path.resolve(outputDir)));
+    await writeOutputDirectory({ dir: outputDir, model, tokenizerDir: flags.tokenizer ?? resolved.tokenizerDir, args, result, card, trainingCurves, logDir: input.logDir });
     if (testResults) await writeTestResults(outputDir, testResults);
     model.dispose();
     if (!jsonl) {
@@ -346,7 +365,9 @@ async function trainAndSave(input: TrainAndSaveInput): Promise<void> {
       const evalSeconds = result.evaluations.filter((e) => e.step > result.resumedFromStep).reduce((sum, e) => sum + e.eval_runtime, 0);
       const parts = [...(evalSeconds > 0 ? [`evaluation ${evalSeconds.toFixed(1)} s`] : []), ...(result.checkpointSeconds > 0 ? [`checkpoints ${result.checkpointSeconds.toFixed(1)} s`] : [])];
       const shares = parts.length ? `; ${parts.join(', ')} of it` : '';
-      process.stdout.write(`\n${result.globalStep} steps in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${shares})${final}; saved to ${outputDir}\n`);
+      // The steps this call ran: a resumed run started at resumedFromStep.
+      const ran = result.globalStep - result.resumedFromStep;
+      process.stdout.write(`\n${ran} steps${result.resumedFromStep > 0 ? ` (steps ${result.resumedFromStep + 1}-${result.globalStep})` : ''} in ${result.trainSeconds.toFixed(1)} s (${result.samplesPerSecond.toFixed(1)} samples/s${shares})${final}; saved to ${outputDir}\n`);
     } else {
       process.stdout.write(`${JSON.stringify({ type: 'done', output_dir: outputDir, global_step: result.globalStep, train_runtime: result.trainSeconds, final: result.final ? { eval_loss: result.final.loss, eval_accuracy: result.final.accuracy, eval_macro_f1: result.final.macroF1 } : null })}\n`);
     }

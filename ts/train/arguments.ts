@@ -1,6 +1,7 @@
 // The training hyperparameters: HF TrainingArguments' meanings under camelCase names, with
 // the reference run's values as defaults (shared/DESIGN.md: lr 4e-5, batch 16/16, seed 42,
 // Adam (0.9, 0.999, 1e-8), cosine with warmup ratio 0.2, 5 epochs, AMP).
+import { isNonNegativeSafeInteger, isPositiveSafeInteger } from '../checks';
 import { invalidArgument } from '../errors';
 import type { NativeAmp } from '../native';
 import { SCHEDULER_TYPES, type SchedulerType } from './schedule';
@@ -26,6 +27,12 @@ export interface TrainingArguments {
   /** > 0 overrides warmupRatio. */
   warmupSteps: number;
   maxGradNorm: number;
+  /**
+   * Autocast precision. The API's default is 'off' (fp32), HF TrainingArguments' own (fp16=False,
+   * bf16=False): a program keeps the precision it asked for on any machine, and runs ported from
+   * HF train as they did. The CLI's --amp auto (info.ts chooseDeviceAndAmp: fp16 on CUDA, bf16 on
+   * a CPU that has it) picks the fastest the device has, and prints what it picked.
+   */
   amp: NativeAmp;
   maxSeqLength: number;
   evalStrategy: EvalStrategy;
@@ -48,6 +55,19 @@ export interface TrainingArguments {
   collapseGuard: boolean;
   /** On CUDA, replay each training and evaluation step as a CUDA graph (TrainingSessionOptions.cudaGraphs); no effect on the CPU. */
   cudaGraphs: boolean;
+  /**
+   * Where logs go beside stdout (HF's report_to after its __post_init__: a list; "all" is every
+   * integration this build has, "none" is []). HF 5.18's default is "none". The TensorBoard
+   * folder is not a TrainingArguments field in HF 5.18 ($TENSORBOARD_LOGGING_DIR): see ts/report/tensorboard.ts.
+   */
+  reportTo: Array<'tensorboard'>;
+  /**
+   * What else the run was, for training_args.json, so that an output folder can be rerun: the CLI
+   * writes every flag there under HF's names (model_name_or_path, init, dataset_name,
+   * config_overrides, ...) and the command line (ts/cli/run-arguments.ts). Written after the
+   * hyperparameters, which it cannot override; never part of a run's identity (resume, data-parallel).
+   */
+  run?: Record<string, unknown>;
 }
 
 export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
@@ -81,10 +101,11 @@ export const DEFAULT_TRAINING_ARGUMENTS: TrainingArguments = {
   shuffle: true,
   collapseGuard: true,
   cudaGraphs: true,
+  reportTo: [],
 };
 
-const positiveInteger = (v: number) => Number.isInteger(v) && v > 0;
-const nonNegativeInteger = (v: number) => Number.isInteger(v) && v >= 0;
+const positiveInteger = isPositiveSafeInteger;
+const nonNegativeInteger = isNonNegativeSafeInteger;
 const unit = (v: number) => v >= 0 && v < 1;
 
 const NUMBER_RULES: Array<[keyof TrainingArguments, (v: number) => boolean, string]> = [
@@ -125,6 +146,8 @@ export function trainingArguments(overrides: Partial<TrainingArguments> = {}): T
   oneOf('evalStrategy', ['epoch', 'steps', 'no']);
   oneOf('saveStrategy', ['epoch', 'steps', 'no']);
   oneOf('metricForBestModel', ['accuracy', 'macro_f1', 'loss']);
+  if (!Array.isArray(args.reportTo) || args.reportTo.some((r) => r !== 'tensorboard')) throw invalidArgument('list of tensorboard (or empty)', 'reportTo', args.reportTo);
+  if (args.run !== undefined && (args.run === null || typeof args.run !== 'object' || Array.isArray(args.run))) throw invalidArgument('an object', 'run', args.run);
   for (const name of ['loadBestModelAtEnd', 'groupByLength', 'shuffle', 'collapseGuard', 'cudaGraphs'] as const) {
     if (typeof args[name] !== 'boolean') throw invalidArgument('boolean', name, args[name]);
   }
@@ -133,7 +156,7 @@ export function trainingArguments(overrides: Partial<TrainingArguments> = {}): T
 
 /** The same values under HF TrainingArguments' names, for training_args.json and the model card. */
 export function toHfTrainingArguments(args: TrainingArguments): Record<string, unknown> {
-  return {
+  const hf: Record<string, unknown> = {
     learning_rate: args.learningRate,
     per_device_train_batch_size: args.perDeviceTrainBatchSize,
     per_device_eval_batch_size: args.perDeviceEvalBatchSize,
@@ -164,5 +187,9 @@ export function toHfTrainingArguments(args: TrainingArguments): Record<string, u
     shuffle: args.shuffle,
     collapse_guard: args.collapseGuard,
     cuda_graphs: args.cudaGraphs,
+    report_to: [...args.reportTo],
   };
+  // The run's other arguments (the CLI's flags, the command line) after, never in place of, these.
+  for (const [key, value] of Object.entries(args.run ?? {})) if (!(key in hf)) hf[key] = value;
+  return hf;
 }
