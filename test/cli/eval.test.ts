@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { EvalReport } from '../../ts/cli/eval-command';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 const ROWS = 96;

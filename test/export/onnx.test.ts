@@ -9,8 +9,11 @@ import * as path from 'path';
 import { AlbertForSequenceClassification, AlbertTokenizer, predict } from '../../ts';
 import type { AlbertConfigOverrides, Batch } from '../../ts';
 import { exportOnnx } from '../../ts/export/export-onnx';
-import { expectError, randomBatch, removeTempDirs, tempDir } from '../helpers/fixtures';
-import { REPO_ROOT, SHARED_DATA, runReference } from '../helpers/python';
+import { randomBatch } from '../helpers/batches';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+import { expectError } from '../helpers/expect-error';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 const TINY: AlbertConfigOverrides = { vocab_size: 120, embedding_size: 16, hidden_size: 32, num_attention_heads: 4, intermediate_size: 37, max_position_embeddings: 40, initializer_range: 0.25 };
 const CONFIGS: Record<string, AlbertConfigOverrides> = {

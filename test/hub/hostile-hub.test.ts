@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { blobPath, cachePath, linkSnapshotFile, markAbsent, parseRepoRef, relativeNameProblem, repoCacheDir, writeRef } from '../../ts/hub/cache';
 import { resolveDataset, resolveModel } from '../../ts/resolve';
-import { REPO_ROOT } from '../helpers/python';
+import { REPO_ROOT } from '../helpers/paths';
 import { sha256, useHubEnvironment } from './fake-hub';
 import {
   type Answer, EVIL_COMMIT, EVIL_LFS, EVIL_MODEL, type HostileHub, type HubRequest, cacheProblems, outsideCache, startHostileHub, walk,

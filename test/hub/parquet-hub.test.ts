@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { resolveDataset } from '../../ts/resolve';
 import { makeCliFixture, runCliAsync } from '../helpers/cli-fixture';
-import { SHARED_DATA, runReference } from '../helpers/python';
+import { SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 import { type FakeHub, sha1, startFakeHub, useHubEnvironment } from './fake-hub';
 
 const GLUE = sha1('glue');

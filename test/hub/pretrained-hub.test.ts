@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCliAsync } from '../helpers/cli-fixture';
-import { SHARED_DATA, runReference } from '../helpers/python';
+import { SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 import { type FakeHub, sha1, startFakeHub } from './fake-hub';
 
 const COMMIT = sha1('albert-large-v2');

@@ -9,8 +9,12 @@ import * as path from 'path';
 import { AlbertForSequenceClassification, AlbertTokenizer, TrainingSession } from '../../ts';
 import type { Batch, LoadingInfo } from '../../ts';
 import { diffSeries, ParityReport } from '../helpers/compare';
-import { expectError, randomBatch, readBytes, removeTempDirs, tempDir } from '../helpers/fixtures';
-import { SHARED_DATA, runReference } from '../helpers/python';
+import { randomBatch } from '../helpers/batches';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+import { readBytes } from '../helpers/bytes';
+import { expectError } from '../helpers/expect-error';
+import { SHARED_DATA } from '../helpers/paths';
+import { runReference } from '../helpers/python';
 
 const ARCHS = ['AlbertModel', 'AlbertForMaskedLM', 'AlbertForPreTraining', 'AlbertForTokenClassification',
   'AlbertForQuestionAnswering', 'AlbertForMultipleChoice', 'AlbertForSequenceClassification'] as const;

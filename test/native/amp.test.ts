@@ -3,7 +3,8 @@
 // weights untouched, growth after growthInterval good steps, skipped steps not counted).
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { TrainingSession } from '../../ts/training-session';
-import { maxAbs, maxAbsDiff, randomBatch, sameValues, snapshot, tinyModel, toyBatch } from '../helpers/fixtures';
+import { maxAbs, maxAbsDiff, sameValues, snapshot, tinyModel } from '../helpers/tiny-model';
+import { randomBatch, toyBatch } from '../helpers/batches';
 
 // initializer_range 0.25 makes logits of magnitude ~1, so the absolute tolerances below are
 // meaningful: bf16 keeps 8 mantissa bits (relative error ~4e-3 per op), fp16 keeps 11 (~5e-4).

@@ -7,7 +7,10 @@ import * as path from 'path';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { albertConfig, toNativeConfig } from '../../ts/model/config';
 import { native } from '../../ts/native';
-import { expectError, expectThrowSync, modelEntries, re, removeTempDirs, tempDir, TINY, tinyConfig, writeModelDir } from '../helpers/fixtures';
+import { TINY, tinyConfig } from '../helpers/tiny-model';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+import { modelEntries, writeModelDir } from '../helpers/safetensors';
+import { expectError, expectThrowSync, re } from '../helpers/expect-error';
 
 afterAll(removeTempDirs);
 

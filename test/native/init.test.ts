@@ -4,7 +4,8 @@
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import type { AlbertConfigOverrides } from '../../ts/model/config';
 import { TrainingSession } from '../../ts/training-session';
-import { randomBatch, snapshot, sameValues, tinyConfig } from '../helpers/fixtures';
+import { sameValues, snapshot, tinyConfig } from '../helpers/tiny-model';
+import { randomBatch } from '../helpers/batches';
 
 const RANGE = 0.05; // not HF's default 0.02, so the test sees the config's value used
 const LARGE: AlbertConfigOverrides = { vocab_size: 2000, embedding_size: 64, initializer_range: RANGE }; // word_embeddings: 128,000 values

@@ -8,7 +8,8 @@ import { manualSeed } from '../../ts/random';
 import { native } from '../../ts/native';
 import { TrainingSession } from '../../ts/training-session';
 import { setNumThreads } from '../../ts/info';
-import { rng, tinyModel, toyBatch } from '../helpers/fixtures';
+import { tinyModel } from '../helpers/tiny-model';
+import { rng, toyBatch } from '../helpers/batches';
 
 const kernels = () => native().kernels;
 // The addon's arrays come from Node's main realm, jest's from its vm context: compare values.

@@ -31,7 +31,7 @@ import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from '../helpers/python';
+import { REPO_ROOT } from '../helpers/paths';
 
 const MINUTE = 60_000;
 const TORCH = '2.13.0+cpu';

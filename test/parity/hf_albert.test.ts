@@ -12,7 +12,7 @@ import { AlbertForSequenceClassification, TrainingSession } from '../../ts';
 import type { AlbertConfigOverrides, Batch } from '../../ts';
 import { type Diff, ParityReport, diffScalar, diffSeries, diffTensor, diffTensorSet, maxAbs } from '../helpers/compare';
 import { runReference } from '../helpers/python';
-import { rng } from '../helpers/fixtures';
+import { rng } from '../helpers/batches';
 
 // ---- tolerances (rel = max|ours - ref| / max(max|ref|, floor), per tensor) ----
 const LOGITS = { tol: 1e-5, floor: 1 }; // max|d| <= 1e-5 * max(1, max|ref|)
@@ -103,7 +103,7 @@ function f32(t: RefTensor): Float32Array {
 }
 
 // ---- inputs ----
-// Seeded PRNG (test/helpers/fixtures.ts), so the batches are the same on every run.
+// Seeded PRNG (test/helpers/batches.ts), so the batches are the same on every run.
 const prng = rng;
 
 /**

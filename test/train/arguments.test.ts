@@ -1,7 +1,7 @@
 // Training arguments: the switches are booleans (one ERR_ARGUMENT naming the field otherwise),
 // and cudaGraphs reaches training_args.json under HF's snake_case.
 import { DEFAULT_TRAINING_ARGUMENTS, toHfTrainingArguments, trainingArguments } from '../../ts/train/arguments';
-import { expectThrowSync } from '../helpers/fixtures';
+import { expectThrowSync } from '../helpers/expect-error';
 
 describe('trainingArguments switches', () => {
   test('cudaGraphs is on by default and reaches training_args.json', () => {

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CollapseGuard, MAX_RECOVERIES } from '../../ts/train/collapse-guard';
-import { REPO_ROOT, SHARED_DATA } from '../helpers/python';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/paths';
 
 describe('decisions', () => {
   const shares = [0.4835, 0.5165]; // SUBJ's test set: what the reference run collapsed to

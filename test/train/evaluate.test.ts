@@ -3,7 +3,8 @@
 import { AlbertForSequenceClassification, TrainingSession } from '../../ts';
 import { evaluate } from '../../ts/train/evaluate';
 import { classificationMetrics, predictions } from '../../ts/train/metrics';
-import { randomBatch, tinyModel } from '../helpers/fixtures';
+import { tinyModel } from '../helpers/tiny-model';
+import { randomBatch } from '../helpers/batches';
 
 let model: AlbertForSequenceClassification;
 let trainer: TrainingSession;

@@ -1,6 +1,6 @@
 // Metrics against scikit-learn itself (the library HF's examples compute them with).
 import { classificationMetrics, predictions } from '../../ts/train/metrics';
-import { rng } from '../helpers/fixtures';
+import { rng } from '../helpers/batches';
 import { runReference } from '../helpers/python';
 
 interface Case { pred: number[]; true: number[]; num_labels: number }
