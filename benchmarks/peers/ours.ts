@@ -27,7 +27,7 @@ async function load(msg: Record<string, unknown>): Promise<Record<string, unknow
   const examples: TokenizedExample[] = file.batches.flatMap((b) => b.rows);
   const model = await AlbertForSequenceClassification.fromPretrained(msg.model_dir as string, { device: msg.device as 'cpu' | 'cuda' });
   const amp = msg.amp === 'fp32' ? 'off' : (msg.amp as 'bf16' | 'fp16');
-  // ALBERT_BENCH_CUDA_GRAPHS=0 measures the eager CUDA step (benchmarks/gpu/run.sh's A/B).
+  // ALBERT_BENCH_CUDA_GRAPHS=0 measures the eager CUDA step (test/gpu/run.sh's A/B).
   const cudaGraphs = model.device === 'cuda' && process.env.ALBERT_BENCH_CUDA_GRAPHS !== '0';
   const trainer = new TrainingSession(model, { optimizer: { weightDecay: 0.01 }, maxGradNorm: 1.0, amp, cudaGraphs });
   // In file order (no shuffle): batch i of the file is step i, as for every peer.
