@@ -1,18 +1,26 @@
 // Deterministic batches for the model: random ids with optional padding, and a learnable toy task.
 //
 // Dimension names as in the rest of the project: B batch, T sequence, V vocab.
+import type { TokenizedExample } from '../../ts/data/batching';
 import type { Batch } from '../../ts/model/batch';
+import { mulberry32 } from '../../ts/data/seeded-random';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** mulberry32 (ts/data/seeded-random.ts): a small seeded PRNG, uniform in [0, 1). */
+export const rng = mulberry32;
+
+/**
+ * Examples whose label is whether token 5 occurs (learnable), 3 to 14 tokens with [CLS]=2 and
+ * [SEP]=3, other ids from 6 to vocab-1: the checkpoint and best-model tests' toy task.
+ */
+export function tokenFiveExamples(n: number, seed: number, vocab: number): TokenizedExample[] {
+  const random = rng(seed);
+  return Array.from({ length: n }, () => {
+    const length = 3 + Math.floor(random() * 12);
+    const ids = [2, ...Array.from({ length: length - 2 }, () => 6 + Math.floor(random() * (vocab - 6))), 3];
+    const label = random() < 0.5 ? 1 : 0;
+    if (label) ids[1 + Math.floor(random() * (length - 2))] = 5;
+    return { inputIds: ids, tokenTypeIds: new Array<number>(length).fill(0), label };
+  });
 }
 
 export interface BatchOptions {

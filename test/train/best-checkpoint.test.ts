@@ -5,29 +5,18 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TokenizedExample } from '../../ts/data/batching';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { type TrainingArguments, trainingArguments } from '../../ts/train/arguments';
 import { train } from '../../ts/train/loop';
 import type { TrainEvent, TrainInput, TrainResult } from '../../ts/train/train-types';
-import { rng } from '../helpers/batches';
+import { tokenFiveExamples } from '../helpers/batches';
 import { referencePython } from '../helpers/python';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 import { tinyConfig } from '../helpers/tiny-model';
 
 const VOCAB = 64;
-function examples(n: number, seed: number): TokenizedExample[] {
-  const random = rng(seed);
-  return Array.from({ length: n }, () => {
-    const length = 3 + Math.floor(random() * 12);
-    const ids = [2, ...Array.from({ length: length - 2 }, () => 6 + Math.floor(random() * (VOCAB - 6))), 3];
-    const label = random() < 0.5 ? 1 : 0;
-    if (label) ids[1 + Math.floor(random() * (length - 2))] = 5;
-    return { inputIds: ids, tokenTypeIds: new Array<number>(length).fill(0), label };
-  });
-}
-const TRAIN = examples(52, 1); // 7 batches of 8
-const EVAL = examples(24, 2);
+const TRAIN = tokenFiveExamples(52, 1, VOCAB); // 7 batches of 8
+const EVAL = tokenFiveExamples(24, 2, VOCAB);
 const CONFIG = tinyConfig({ vocab_size: VOCAB });
 const ARGS: TrainingArguments = trainingArguments({
   learningRate: 3e-3, perDeviceTrainBatchSize: 8, perDeviceEvalBatchSize: 8, numTrainEpochs: 3, loggingSteps: 2,

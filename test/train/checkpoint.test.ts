@@ -5,33 +5,21 @@
 // that do not fit the run (other batch size, other config, missing or broken files).
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TokenizedExample } from '../../ts/data/batching';
 import { AlbertForSequenceClassification } from '../../ts/model/albert';
 import { type TrainingArguments, trainingArguments } from '../../ts/train/arguments';
 import { CHECKPOINT_FILES, listCheckpoints, rotateCheckpoints } from '../../ts/train/checkpoint';
 import { train } from '../../ts/train/loop';
 import type { TrainEvent, TrainInput, TrainResult } from '../../ts/train/train-types';
 import { snapshot, tinyConfig } from '../helpers/tiny-model';
-import { rng } from '../helpers/batches';
+import { tokenFiveExamples } from '../helpers/batches';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 import { expectError } from '../helpers/expect-error';
 
 const VOCAB = 64;
 
-/** Examples whose label is whether token 5 occurs: learnable, varied lengths. */
-function examples(n: number, seed: number): TokenizedExample[] {
-  const random = rng(seed);
-  return Array.from({ length: n }, () => {
-    const length = 3 + Math.floor(random() * 12);
-    const ids = [2, ...Array.from({ length: length - 2 }, () => 6 + Math.floor(random() * (VOCAB - 6))), 3];
-    const label = random() < 0.5 ? 1 : 0;
-    if (label) ids[1 + Math.floor(random() * (length - 2))] = 5;
-    return { inputIds: ids, tokenTypeIds: new Array<number>(length).fill(0), label };
-  });
-}
 
-const TRAIN = examples(52, 1); // 7 batches of 8, the last one short
-const EVAL = examples(24, 2);
+const TRAIN = tokenFiveExamples(52, 1, VOCAB); // 7 batches of 8, the last one short
+const EVAL = tokenFiveExamples(24, 2, VOCAB);
 // Dropout on, so that a resume that lost the RNG state would draw other masks.
 const CONFIG = tinyConfig({ vocab_size: VOCAB, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, classifier_dropout_prob: 0.1 });
 

@@ -17,6 +17,7 @@ import { quotedList } from './columns';
 import type { DatasetRow } from './dataset';
 import { type SplitData, readSplit } from './read-split';
 import { cardClassNames, validationSplit } from './splits';
+import { mulberry32 } from './seeded-random';
 
 /** The default share of train held out when a dataset has no validation split (see README "Datasets"). */
 export const DEFAULT_VALIDATION_SPLIT_PERCENTAGE = 10;
@@ -58,24 +59,13 @@ export interface DataPlan {
   notes: string[];
 }
 
-/** mulberry32: a small seeded generator, so the held-out rows depend on --seed only. */
-function seededRandom(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rows held out of `rows`: `percentage`% of them (rounded, at least 1), chosen by a seeded shuffle, each part in file order. */
 export function holdOut(rows: DatasetRow[], percentage: number, seed: number): { train: DatasetRow[]; heldOut: DatasetRow[] } {
   const n = Math.max(1, Math.round((rows.length * percentage) / 100));
   if (n >= rows.length) throw new AlbertTrainerError('ERR_ARGUMENT', `--validation-split-percentage ${percentage} of ${rows.length} train rows leaves none to train on`);
   const order = rows.map((_, i) => i);
-  const random = seededRandom(seed);
+  const random = mulberry32((seed >>> 0) ^ 0x9e3779b9); // the held-out rows depend on --seed only
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
