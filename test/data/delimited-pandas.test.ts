@@ -1,5 +1,5 @@
 // CSV and TSV as pandas reads them (pandas.read_csv, which HF datasets' csv loader calls): the
-// files of the reader tests in test/data/dataset.test.ts, read by our reader and by pandas, give
+// files of the reader tests in test/data/dataset-formats.test.ts and dataset-errors.test.ts, read by our reader and by pandas, give
 // the same columns, the same cells and the same labels (pandas' number inference: 1.0 and +2
 // are the ids 1 and 2). The reference is pandas, not our own parser.
 import * as fs from 'fs';

@@ -1,4 +1,4 @@
-"""HF transformers' own view of ALBERT configs, for test/config.test.ts (one run serves the whole file).
+"""HF transformers' own view of ALBERT configs, for test/model/config-hf.test.ts and config-errors.test.ts (one run serves the whole file).
 
 stdin (JSON):
   construct: [kwargs, ...]                    AlbertConfig(**kwargs)

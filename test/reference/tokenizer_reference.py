@@ -1,4 +1,4 @@
-"""HF transformers' AlbertTokenizerFast as the reference for test/data/tokenizer.test.ts.
+"""HF transformers' AlbertTokenizerFast as the reference for test/data/tokenizer-hf.test.ts.
 
 One run serves the whole test file (importing transformers is the slow part).
 

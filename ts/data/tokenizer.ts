@@ -1,7 +1,7 @@
 // ALBERT tokenization for the data pipeline: `[CLS] a [SEP]` and `[CLS] a [SEP] b [SEP]`,
 // truncated to a maximum length exactly as HF transformers' `AlbertTokenizerFast(...,
 // truncation=True, max_length=N)` does (checked on all 10,000 SUBJ sentences and on pairs by
-// test/data/tokenizer.test.ts).
+// test/data/tokenizer-hf.test.ts).
 //
 // Design: `@huggingface/tokenizers` (pure JS) runs the folder's tokenizer.json (normalizer,
 // pre-tokenizer, Unigram model) on each text WITHOUT special tokens; truncation, the special

@@ -2,7 +2,7 @@
 // so a config.json maps onto it 1:1. Everything is validated here, in TS; the native core
 // trusts the NativeConfig it gets from toNativeConfig().
 //
-// HF semantics mirrored on purpose (each checked against the real library by test/config.test.ts):
+// HF semantics mirrored on purpose (each checked against the real library by test/model/config-hf.test.ts):
 // - A missing field takes HF's default. Labels: id2label, when given, sets num_labels; a
 //   num_labels given beside it that disagrees wins and renames the labels LABEL_0.. (HF warns,
 //   then does exactly that); with no id2label, num_labels (default 2) makes LABEL_i names.
