@@ -2,42 +2,11 @@
 // for (file:line: what is wrong), with the right code. Reading each format (CSV and TSV's bad rows
 // included): dataset-formats.test.ts.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ReadDatasetOptions, readDataset } from '../../ts/data/dataset';
-import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
-import { concatBytes } from '../helpers/bytes';
-import { expectThrowSync } from '../helpers/expect-error';
+import { bytesOf, dataFileFolder, expectError, jsonl } from '../helpers/data-files';
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-dataset-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-let counter = 0;
-/** Writes `contents` to a fresh file named `*.ext` and returns its path. */
-function write(ext: string, contents: string | Uint8Array): string {
-  const file = path.join(dir, `f${counter++}${ext}`);
-  fs.writeFileSync(file, contents);
-  return file;
-}
-
-/** UTF-8 of the strings and the raw bytes of the number arrays, concatenated. */
-function bytesOf(...parts: (string | number[])[]): Uint8Array {
-  return concatBytes(parts.map((part) => (typeof part === 'string' ? new TextEncoder().encode(part) : Uint8Array.from(part))));
-}
-
-function jsonl(...rows: unknown[]): string {
-  return rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
-}
-
-/** Asserts a synchronous AlbertTrainerError with exactly this code and message. */
-function expectError(run: () => unknown, code: ErrorCode, message: string): void {
-  expect(expectThrowSync(run, code, message)).toBeInstanceOf(AlbertTrainerError);
-}
+const { dir, write } = dataFileFolder('albert-dataset-');
 
 /** The message `JSON.parse(source)` throws on this Node. */
 function jsonMessage(source: string): string {
@@ -235,9 +204,9 @@ describe('whole-file errors', () => {
   });
 
   test('a file that cannot be read is ERR_IO naming it', () => {
-    const missing = path.join(dir, 'missing.jsonl');
+    const missing = path.join(dir(), 'missing.jsonl');
     expectError(() => readDataset(missing), 'ERR_IO', `${missing}: cannot read: ENOENT: no such file or directory, open '${missing}'`);
-    const folder = path.join(dir, 'folder.csv');
+    const folder = path.join(dir(), 'folder.csv');
     fs.mkdirSync(folder);
     expectError(() => readDataset(folder), 'ERR_IO', `${folder}: cannot read: EISDIR: illegal operation on a directory, read`);
   });

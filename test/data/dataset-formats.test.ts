@@ -2,43 +2,12 @@
 // 4180 quoting, headers, and the delimited rows' own errors, file:line: what is wrong). Bad JSON
 // Lines rows, whole files and options: dataset-errors.test.ts.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ReadDatasetOptions, parseDataset, readDataset } from '../../ts/data/dataset';
-import { AlbertTrainerError, ErrorCode } from '../../ts/errors';
 import { SHARED_DATA } from '../helpers/paths';
-import { concatBytes } from '../helpers/bytes';
-import { expectThrowSync } from '../helpers/expect-error';
+import { bytesOf, dataFileFolder, expectError, jsonl } from '../helpers/data-files';
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-dataset-'));
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-let counter = 0;
-/** Writes `contents` to a fresh file named `*.ext` and returns its path. */
-function write(ext: string, contents: string | Uint8Array): string {
-  const file = path.join(dir, `f${counter++}${ext}`);
-  fs.writeFileSync(file, contents);
-  return file;
-}
-
-/** UTF-8 of the strings and the raw bytes of the number arrays, concatenated. */
-function bytesOf(...parts: (string | number[])[]): Uint8Array {
-  return concatBytes(parts.map((part) => (typeof part === 'string' ? new TextEncoder().encode(part) : Uint8Array.from(part))));
-}
-
-function jsonl(...rows: unknown[]): string {
-  return rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
-}
-
-/** Asserts a synchronous AlbertTrainerError with exactly this code and message. */
-function expectError(run: () => unknown, code: ErrorCode, message: string): void {
-  expect(expectThrowSync(run, code, message)).toBeInstanceOf(AlbertTrainerError);
-}
+const { dir, write } = dataFileFolder('albert-dataset-');
 
 function labelsOf(file: string, options?: ReadDatasetOptions): number[] {
   return readDataset(file, options).rows.map((row) => row.label);

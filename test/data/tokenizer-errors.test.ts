@@ -2,25 +2,15 @@
 // that cannot load (ERR_IO, ERR_CONFIG naming the file). No Python: what HF gives is in
 // tokenizer-hf.test.ts.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { AlbertTokenizer } from '../../ts/data/tokenizer';
 import { AlbertTrainerError } from '../../ts/errors';
-import { SHARED_DATA } from '../helpers/paths';
+import { TOKENIZER_DIR, tokenizerFolders } from '../helpers/tokenizer-folders';
 
-const TOKENIZER_DIR = path.join(SHARED_DATA, 'albert-v2-tokenizer');
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-tokenizer-test-'));
-
-/** A tokenizer folder in tmpRoot: tokenizer.json (copied, or `tokenizerJson`) and an optional config. */
-function makeDir(name: string, opts: { tokenizerJson?: string; config?: string } = {}): string {
-  const dir = path.join(tmpRoot, name);
-  fs.mkdirSync(dir);
-  if (opts.tokenizerJson === undefined) fs.copyFileSync(path.join(TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
-  else fs.writeFileSync(path.join(dir, 'tokenizer.json'), opts.tokenizerJson);
-  if (opts.config !== undefined) fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), opts.config);
-  return dir;
-}
+const folders = tokenizerFolders();
+const tmpRoot = folders.root;
+const makeDir = folders.make;
 
 let tokenizers: { main: AlbertTokenizer };
 
@@ -29,7 +19,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  fs.rmSync(tmpRoot, { recursive: true, force: true });
+  folders.remove();
 });
 
 describe('AlbertTokenizer', () => {

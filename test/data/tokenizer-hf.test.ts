@@ -3,13 +3,12 @@
 // segment lengths that walks every branch of 'longest_first', and on edge-case texts. One Python
 // run (beforeAll) gives every reference result. The errors: tokenizer-errors.test.ts.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { AlbertTokenizer, EncodedInput, longestFirstLengths, preTruncatedLength } from '../../ts/data/tokenizer';
 import { SHARED_DATA } from '../helpers/paths';
+import { TOKENIZER_DIR, tokenizerFolders } from '../helpers/tokenizer-folders';
 import { runReference } from '../helpers/python';
 
-const TOKENIZER_DIR = path.join(SHARED_DATA, 'albert-v2-tokenizer');
 
 interface RefTokenizer {
   class: string;
@@ -69,17 +68,9 @@ const EDGE = [
   'ünïcödé '.repeat(400) + 'end',
 ];
 
-const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-tokenizer-test-'));
-
-/** A tokenizer folder in tmpRoot: tokenizer.json (copied, or `tokenizerJson`) and an optional config. */
-function makeDir(name: string, opts: { tokenizerJson?: string; config?: string } = {}): string {
-  const dir = path.join(tmpRoot, name);
-  fs.mkdirSync(dir);
-  if (opts.tokenizerJson === undefined) fs.copyFileSync(path.join(TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
-  else fs.writeFileSync(path.join(dir, 'tokenizer.json'), opts.tokenizerJson);
-  if (opts.config !== undefined) fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), opts.config);
-  return dir;
-}
+const folders = tokenizerFolders();
+const tmpRoot = folders.root;
+const makeDir = folders.make;
 
 /** Index of the first difference between two id lists, -1 when equal. */
 function firstDifference(a: number[], b: number[]): number {
@@ -195,7 +186,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  fs.rmSync(tmpRoot, { recursive: true, force: true });
+  folders.remove();
 });
 
 describe('AlbertTokenizer', () => {

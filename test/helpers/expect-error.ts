@@ -68,3 +68,13 @@ export function expectWrapped(error: CodedError, testFile: string): void {
 export function re(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The AlbertTrainerError `promise` rejects with (asserted to be one). */
+export async function rejected(promise: Promise<unknown>): Promise<AlbertTrainerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AlbertTrainerError);
+  return error as AlbertTrainerError;
+}

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { rejected } from '../helpers/expect-error';
 import { AlbertTrainerError } from '../../ts/errors';
 import { albertConfig, parseAlbertConfig, readAlbertConfig } from '../../ts/model/config';
 
@@ -25,14 +26,6 @@ function thrown(fn: () => unknown): AlbertTrainerError {
   throw new Error('expected an AlbertTrainerError, nothing was thrown');
 }
 
-async function rejected(promise: Promise<unknown>): Promise<AlbertTrainerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AlbertTrainerError);
-  return error as AlbertTrainerError;
-}
 
 describe('bad configs: ERR_CONFIG naming the source and the field', () => {
   const SIZE_FIELDS = [

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AlbertTrainerError } from '../../ts/errors';
+import { rejected } from '../helpers/expect-error';
 import {
   AlbertConfig,
   HF_TRANSFORMERS_VERSION,
@@ -132,14 +132,6 @@ function expectSameAsHf(ours: AlbertConfig, hf: HfView, except: string[] = []): 
   expect(Object.keys(hf).filter((key) => !accounted.has(key))).toEqual([]);
 }
 
-async function rejected(promise: Promise<unknown>): Promise<AlbertTrainerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AlbertTrainerError);
-  return error as AlbertTrainerError;
-}
 
 describe('defaults and label semantics match HF AlbertConfig', () => {
   test('the transformers release mirrored is the one installed', () => {
