@@ -42,10 +42,12 @@ const TIERS = {
     'io/atomic-write', // kills child processes mid-write (no CLI): a crash test of one module
     'native/addon-load', // loads dist/native.js in a child process: needs dist/ built
     'native/amp',
+    'native/attention-softmax',
     'native/batch',
     'native/binding-arguments',
     'native/config-errors',
     'native/error-codes',
+    'native/fused-kernels',
     'native/init',
     'native/kernels',
     'native/lifecycle',

@@ -177,6 +177,10 @@ export interface NativeInfo {
   numThreads: number;
   /** Whether the addon kept freed host memory mapped (native/runtime/host_allocator.h). */
   mallocTuned: boolean;
+  /** Which clone of the hand-written CPU kernels' loops this CPU runs (native/kernels/cpu/dispatch.h). */
+  cpuVectorPath: 'avx512' | 'avx2' | 'default';
+  /** Whether the CPU step takes the fused bias + gelu_new and residual + LayerNorm kernels (AVX-512 and not ALBERT_CPU_FUSED=0). */
+  cpuFusedKernels: boolean;
 }
 
 export interface NativeBinding {
@@ -206,6 +210,27 @@ export interface NativeKernels {
   geluNew(values: Float32Array, impl?: 'fast' | 'aten'): Float32Array;
   /** Its gradient through autograd: upstream x gelu_new'(values). */
   geluNewGrad(values: Float32Array, upstream: Float32Array, impl?: 'fast' | 'aten'): Float32Array;
+  /**
+   * native/kernels/cpu/gelu_new.h's bias_gelu_new_cpu: gelu_new(x + bias) over the row-major (rows, C) matrix
+   * `values`, bias (C), computed in `dtype`; impl 'aten' runs at::gelu(x + bias, "tanh") instead. Returns the
+   * output and, through autograd with `upstream`, the gradients of x and bias, all as float32.
+   */
+  biasGeluNew(values: Float32Array, bias: Float32Array, upstream: Float32Array, dtype?: 'fp32' | 'bf16', impl?: 'fast' | 'aten'): NativeKernelResult;
+  /**
+   * native/kernels/cpu/residual_layer_norm.h: LayerNorm(x + residual) * weight + bias over rows of C = weight.length,
+   * x and residual in `dtype`, eps; impl 'aten' runs at::layer_norm(residual + x, ...) instead. Returns the output
+   * and, through autograd with `upstream`, the gradients of x, residual, weight and bias, as float32.
+   */
+  residualLayerNorm(values: Float32Array, residual: Float32Array, weight: Float32Array, bias: Float32Array, eps: number,
+    upstream: Float32Array, dtype?: 'fp32' | 'bf16', impl?: 'fast' | 'aten'): NativeKernelResult;
+  /**
+   * native/kernels/cpu/attention_softmax.h: dropout(softmax(scores * scale, masked where !keep), p, seed) over the last
+   * dimension of scores (B, N, Tq, T) = shape, in `dtype`. keepMask (1 = real key): B*T values for (B, 1, 1, T), B*Tq*T for
+   * (B, 1, Tq, T), or null. impl 'aten' runs fast_dropout(softmax(masked scores * scale)) instead (NaN for fully masked rows).
+   * Returns the output and, through autograd with `upstream`, the gradient of scores, as float32.
+   */
+  attentionProbs(values: Float32Array, keepMask: Uint8Array | null, shape: [number, number, number, number], scale: number, p: number,
+    seed: bigint, upstream: Float32Array, dtype?: 'fp32' | 'bf16', impl?: 'fast' | 'aten'): NativeKernelResult;
   /** native/kernels/cpu/rows.h: rows index[r] of the row-major (n, cols) matrix `values`. */
   gatherRows(values: Float32Array, cols: number, index: Int32Array, dtype?: 'fp32' | 'bf16'): Float32Array;
   /** An (n, cols) matrix of zeros whose row index[r] is row r of `values`. */
@@ -213,6 +238,12 @@ export interface NativeKernels {
   /** Their gradients through autograd: d(sum(upstream * out)) / d(values). */
   gatherRowsGrad(values: Float32Array, cols: number, index: Int32Array, upstream: Float32Array): Float32Array;
   scatterRowsGrad(values: Float32Array, cols: number, index: Int32Array, n: number, upstream: Float32Array): Float32Array;
+}
+
+/** A kernel's output and its inputs' gradients (those it has), as float32. */
+export interface NativeKernelResult {
+  output: Float32Array;
+  grads: Record<string, Float32Array>;
 }
 
 export interface NativeRngState {

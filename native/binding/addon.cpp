@@ -7,6 +7,7 @@
 #include "binding/trainer_wrap.h"
 #include "common/error.h"
 #include "common/torch.h"
+#include "kernels/cpu/dispatch.h"
 #include "runtime/host_allocator.h"
 #include "runtime/rng_state.h"
 
@@ -25,6 +26,8 @@ Napi::Value info(const Napi::CallbackInfo& call) {
   out.Set("cudaDeviceCount", at::hasCUDA() ? at::detail::getCUDAHooks().deviceCount() : 0);
   out.Set("numThreads", at::get_num_threads());
   out.Set("mallocTuned", keep_freed_host_memory_mapped());
+  out.Set("cpuVectorPath", kernels::vector_path());
+  out.Set("cpuFusedKernels", kernels::cpu_fused_ops_enabled());
   return out;
 }
 

@@ -3,11 +3,16 @@
 #include "binding/convert.h"
 #include "binding/errors.h"
 #include "common/error.h"
+#include "kernels/cpu/attention_softmax.h"
 #include "kernels/cpu/dropout.h"
 #include "kernels/cpu/gelu_new.h"
+#include "kernels/cpu/residual_layer_norm.h"
 #include "kernels/cpu/rows.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 namespace albert::binding {
 
@@ -148,6 +153,94 @@ Napi::Value rows_grad(const Napi::CallbackInfo& info, bool gather) {
   });
 }
 
+// Runs f on leaf copies of `inputs` (named), backpropagates `upstream` through its output, and
+// returns {output, grads: {name: gradient}} as float32.
+template <typename F>
+Napi::Value output_and_grads(Napi::Env env, std::vector<std::pair<const char*, at::Tensor>> inputs, const at::Tensor& upstream, const F& f) {
+  at::AutoGradMode grad_mode(true);
+  for (auto& [name, tensor] : inputs) tensor = tensor.detach().requires_grad_(true);
+  const at::Tensor out = f(inputs);
+  if (upstream.numel() != out.numel()) fail(codes::kInput, "upstream must have as many values as the output");
+  out.backward(upstream.to(out.scalar_type()).view(out.sizes()));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("output", to_js(env, out.detach()));
+  Napi::Object grads = Napi::Object::New(env);
+  for (const auto& [name, tensor] : inputs) {
+    if (tensor.grad().defined()) grads.Set(name, to_js(env, tensor.grad()));
+  }
+  result.Set("grads", grads);
+  return result;
+}
+
+// biasGeluNew(values, bias, upstream, dtype?, impl?): the kernel (or aten's composition) on the
+// (rows, C) matrix values, C = bias's length.
+Napi::Value bias_gelu_new(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const at::Tensor bias = tensor_from(info[1], Napi::Value(), "bias");  // (C) float32
+    const at::Tensor x = matrix_from(info[0], Napi::Number::New(info.Env(), static_cast<double>(std::max<int64_t>(bias.numel(), 1))), info[3]);
+    const bool aten = use_aten(info[4]);
+    return output_and_grads(info.Env(), {{"x", x}, {"bias", bias}}, tensor_from(info[2], Napi::Value(), "upstream"), [&](const auto& in) {
+      const at::Tensor &x_in = in[0].second, &bias_in = in[1].second;
+      return aten ? at::gelu(x_in + bias_in.to(x_in.scalar_type()), "tanh") : kernels::bias_gelu_new_cpu(x_in, bias_in);
+    });
+  });
+}
+
+// residualLayerNorm(values, residual, weight, bias, eps, upstream, dtype?, impl?): rows of C = weight's length.
+Napi::Value residual_layer_norm(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const at::Tensor weight = tensor_from(info[2], Napi::Value(), "weight"), bias = tensor_from(info[3], Napi::Value(), "bias");  // (C) each
+    const Napi::Number cols = Napi::Number::New(info.Env(), static_cast<double>(std::max<int64_t>(weight.numel(), 1)));
+    const at::Tensor x = matrix_from(info[0], cols, info[6]), residual = matrix_from(info[1], cols, info[6]);  // (rows, C) each
+    const double eps = number_arg(info[4], "eps");
+    const bool aten = use_aten(info[7]);
+    return output_and_grads(info.Env(), {{"x", x}, {"residual", residual}, {"weight", weight}, {"bias", bias}},
+                            tensor_from(info[5], Napi::Value(), "upstream"), [&](const auto& in) {
+                              const at::Tensor &x_in = in[0].second, &r_in = in[1].second, &w = in[2].second, &b = in[3].second;
+                              return aten ? at::layer_norm(r_in + x_in, {w.size(0)}, w, b, eps)
+                                          : kernels::residual_layer_norm_cpu(x_in, r_in, w, b, eps);
+                            });
+  });
+}
+
+
+// attentionProbs(values, keepMask, shape, scale, p, seed, upstream, dtype?, impl?): the kernel (or
+// aten's composition) on scores (B, N, Tq, T) = shape; keepMask (Uint8Array, 1 = real key) of B*T
+// values is (B, 1, 1, T), of B*Tq*T values (B, 1, Tq, T), otherwise (n) (which the kernel refuses); null: none.
+Napi::Value attention_probs(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != 4) wrong_argument("an array [B, N, Tq, T]", "shape", info[2]);
+    std::vector<int64_t> shape;
+    for (uint32_t d = 0; d < 4; ++d) shape.push_back(integer_arg(info[2].As<Napi::Array>().Get(d), "shape", 0, 1 << 30, "[0, 2^30]"));
+    const at::Tensor flat = tensor_from(info[0], info[7]);
+    if (flat.numel() != shape[0] * shape[1] * shape[2] * shape[3]) fail(codes::kArgument, "values must hold B*N*Tq*T values");
+    const at::Tensor scores = flat.view(shape);  // (B, N, Tq, T)
+    std::optional<at::Tensor> keep;
+    if (!info[1].IsNull() && !info[1].IsUndefined()) {
+      if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        wrong_argument("a Uint8Array or null", "keepMask", info[1]);
+      }
+      Napi::Uint8Array mask = info[1].As<Napi::Uint8Array>();
+      const int64_t n = static_cast<int64_t>(mask.ElementLength());
+      at::Tensor bytes = at::empty({n}, at::kByte);  // (n)
+      std::copy(mask.Data(), mask.Data() + n, bytes.data_ptr<uint8_t>());
+      const int64_t B = shape[0], Tq = shape[2], T = shape[3];
+      keep = n == B * T ? bytes.view({B, 1, 1, T}) : n == B * Tq * T ? bytes.view({B, 1, Tq, T}) : bytes;
+      keep = keep->ne(0);
+    }
+    const double scale = number_arg(info[3], "scale"), p = probability_from(info[4]);
+    const uint64_t seed = seed_from(info[5]);
+    const bool aten = use_aten(info[8]);
+    return output_and_grads(info.Env(), {{"scores", scores}}, tensor_from(info[6], Napi::Value(), "upstream"), [&](const auto& in) {
+      const at::Tensor& s = in[0].second;
+      if (!aten) return kernels::attention_probs(s, keep, scale, p, seed);
+      at::Tensor scaled = s * scale;
+      if (keep.has_value()) scaled = scaled.masked_fill(keep->logical_not(), -std::numeric_limits<double>::infinity());
+      const at::Tensor probs = at::softmax(scaled, -1);
+      return p > 0 ? kernels::fast_dropout(probs, p, seed) : probs;
+    });
+  });
+}
 }  // namespace
 
 Napi::Object kernels_object(Napi::Env env) {
@@ -159,6 +252,9 @@ Napi::Object kernels_object(Napi::Env env) {
   out.Set("gatherRows", Napi::Function::New(env, gather_rows));
   out.Set("scatterRows", Napi::Function::New(env, scatter_rows));
   out.Set("gatherRowsGrad", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return rows_grad(info, true); }));
+  out.Set("biasGeluNew", Napi::Function::New(env, bias_gelu_new));
+  out.Set("residualLayerNorm", Napi::Function::New(env, residual_layer_norm));
+  out.Set("attentionProbs", Napi::Function::New(env, attention_probs));
   out.Set("scatterRowsGrad", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return rows_grad(info, false); }));
   return out;
 }

@@ -6,6 +6,8 @@
 // native/albert/dropout.h, which picks it on the CPU and draws its seed.
 #pragma once
 
+#include "kernels/cpu/vector_math.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -13,7 +15,7 @@
 namespace albert::kernels {
 
 // The keep test for one element: the reference the vectorized loops are checked against.
-inline uint32_t mix32(uint32_t x) {  // "lowbias32" (Chris Wellons' hash prospector)
+ALBERT_VECTOR_INLINE uint32_t mix32(uint32_t x) {  // "lowbias32" (Chris Wellons' hash prospector)
   x ^= x >> 16;
   x *= 0x7feb352dU;
   x ^= x >> 15;
@@ -21,7 +23,7 @@ inline uint32_t mix32(uint32_t x) {  // "lowbias32" (Chris Wellons' hash prospec
   x ^= x >> 16;
   return x;
 }
-inline uint32_t keep_hash(uint64_t seed, uint32_t index) {
+ALBERT_VECTOR_INLINE uint32_t keep_hash(uint64_t seed, uint32_t index) {
   return mix32(mix32(index ^ static_cast<uint32_t>(seed)) + static_cast<uint32_t>(seed >> 32));
 }
 // p in [0, 1): elements whose hash is below this are dropped.
