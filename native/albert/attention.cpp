@@ -1,6 +1,8 @@
 #include "albert/attention.h"
 
 #include "albert/dropout.h"
+#include "kernels/cpu/attention_softmax.h"
+#include "kernels/cpu/dispatch.h"
 
 #include <cmath>
 #include <limits>
@@ -33,12 +35,28 @@ at::Tensor AlbertAttention::forward(const at::Tensor& x, const std::optional<at:
   const int64_t Tq = q.size(2);
   at::Tensor context;  // (B, N, Tq, D)
   const double dropout = train ? attention_dropout : 0.0;
-  if (dropout > 0.0 && x.device().is_cpu()) {
-    // With dropout, SDPA on the CPU takes its math path (the flash kernel has no dropout) and
-    // drops with aten's bernoulli_. This is that path with the counter-based dropout.
-    at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(D)));  // (B, N, Tq, T)
-    if (keep) scores.masked_fill_(keep->logical_not(), -std::numeric_limits<double>::infinity());
-    context = at::matmul(albert::dropout(at::softmax(scores, -1), dropout, true), v);
+  if (x.device().is_cpu() && (dropout > 0.0 || at::GradMode::is_enabled())) {
+    // Training on the CPU: attention written out. SDPA's CPU flash kernel has no dropout (with
+    // dropout it takes this math path with aten's bernoulli_), and with gradients it is slower
+    // than two matmuls and a softmax at ALBERT's lengths: base config, bf16, 2 AVX-512 cores,
+    // 16 x 64 tokens 1140 -> 940 ms a step, 16 x 128 2408 -> 1887, 4 x 512 2800 -> 2233; fp32
+    // 16 x 64 3590 -> 3249 (benchmarks/profile/profile_step.cpp). Without gradients (eval,
+    // predict) SDPA stays.
+    const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+    at::Tensor scores = at::matmul(q, k.transpose(-2, -1));  // (B, N, Tq, T)
+    at::Tensor probs;                                         // (B, N, Tq, T)
+    if (scores.scalar_type() == at::kFloat && dropout > 0.0 && kernels::cpu_fused_ops_enabled()) {
+      // Scale, mask, softmax and dropout in one pass: fp32 with dropout only, where it measured
+      // faster (base, 16 x 12 x 64 x 64: forward + backward 2.1 ms against aten's 2.9); in bf16, or
+      // without dropout, aten's softmax is faster (benchmarks/profile/kernel_bench.cpp). One seed
+      // is drawn, as albert::dropout draws one.
+      probs = kernels::attention_probs(scores, keep, scale, dropout, dropout_seed());
+    } else {
+      scores.mul_(scale);
+      if (keep) scores.masked_fill_(keep->logical_not(), -std::numeric_limits<double>::infinity());
+      probs = albert::dropout(at::softmax(scores, -1), dropout, true);
+    }
+    context = at::matmul(probs, v);
   } else {
     context = at::scaled_dot_product_attention(q, k, v, keep, dropout, /*is_causal=*/false);
   }

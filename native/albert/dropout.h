@@ -12,4 +12,8 @@ namespace albert {
 // when !train or p == 0. Differentiable.
 at::Tensor dropout(const at::Tensor& x, double p, bool train);
 
+// A seed for the CPU kernels' counter-based dropout, drawn from the default CPU generator (one
+// draw, as dropout() makes): for kernels that drop inside a fused pass.
+uint64_t dropout_seed();
+
 }  // namespace albert

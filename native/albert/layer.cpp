@@ -1,5 +1,7 @@
 #include "albert/layer.h"
 
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/gelu_new.h"
 #include "kernels/cuda/fused_ops.h"
 
 namespace albert {
@@ -23,6 +25,13 @@ at::Tensor AlbertLayer::ffn_activation(const at::Tensor& attended) const {
   const bool tanh_gelu = activation == Activation::kGeluNew || activation == Activation::kGeluTanh;
   if (tanh_gelu && attended.is_cuda() && kernels::fused_ops_available()) {
     return kernels::bias_gelu_new(at::linear(attended, ffn.weight), ffn.bias);  // the matmul without its bias: (.., I)
+  }
+  if (tanh_gelu && attended.device().is_cpu() && kernels::cpu_fused_ops_enabled()) {
+    // The bias joins the activation's pass instead of the GEMM's output (addmm first copies the
+    // broadcast bias into its whole (.., I) output), and its gradient is summed there too.
+    const at::Tensor product = at::linear(attended, ffn.weight);  // (.., I), bf16 under autocast
+    if (product.scalar_type() == at::kFloat || product.scalar_type() == at::kBFloat16) return kernels::bias_gelu_new_cpu(product, ffn.bias);
+    return activation_forward(activation, product + ffn.bias.to(product.scalar_type()));
   }
   return activation_forward(activation, ffn.forward(attended));  // (.., I)
 }
