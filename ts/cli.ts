@@ -40,6 +40,7 @@ function printInfo(json: boolean): void {
     ['threads', String(facts.numThreads)],
     ['malloc tuning', facts.mallocTuned ? 'on (freed blocks up to 32 MB stay mapped)' : 'off'],
     ['AMP', `bf16 ${facts.bf16Supported ? 'supported' : 'not supported (no AVX512-BF16/AMX)'}${facts.cudaAvailable ? ', fp16 (CUDA)' : ''}`],
+    ['CPU kernels', `${facts.cpuVectorPath} loops, bf16 unit ${facts.cpuBf16Unit}, fused bias+gelu_new and residual+LayerNorm ${facts.cpuFusedKernels ? 'on' : 'off'}`],
     ['data folder', describeDataFolder(facts.dataFolder)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -19,6 +19,12 @@ export interface Info {
   bf16Supported: boolean;
   /** This CPU runs bf16 matrix work natively (AVX512-BF16 or AMX). */
   cpuBf16Supported: boolean;
+  /** Which of the CPU's bf16 matrix units it has: 'amx' (amx_bf16), 'avx512_bf16', or 'none'. */
+  cpuBf16Unit: CpuBf16Unit;
+  /** Which clone of the hand-written CPU kernels' loops runs here: 'avx512', 'avx2' or 'default'. */
+  cpuVectorPath: 'avx512' | 'avx2' | 'default';
+  /** The CPU step takes the fused bias + gelu_new and residual + LayerNorm kernels (AVX-512, unless ALBERT_CPU_FUSED=0). */
+  cpuFusedKernels: boolean;
   /** Which addon runs: the prebuilt one the package ships, one built from source, or $ALBERT_TRAINER_ADDON's. */
   addon: AddonSource['kind'];
   addonFile: string;
@@ -26,18 +32,25 @@ export interface Info {
   libtorchDir: string | null;
 }
 
-/** Whether a /proc/cpuinfo text's CPU runs bf16 matrix work natively (AVX512-BF16 or AMX). */
-export function cpuinfoHasBf16(cpuinfo: string): boolean {
+export type CpuBf16Unit = 'amx' | 'avx512_bf16' | 'none';
+
+/** A /proc/cpuinfo text's bf16 matrix unit: AMX (amx_bf16) first, then AVX512-BF16. */
+export function cpuinfoBf16Unit(cpuinfo: string): CpuBf16Unit {
   const flags = cpuinfo.match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
-  return flags.includes('avx512_bf16') || flags.includes('amx_bf16');
+  return flags.includes('amx_bf16') ? 'amx' : flags.includes('avx512_bf16') ? 'avx512_bf16' : 'none';
 }
 
-/** Whether this CPU runs bf16 matrix work natively, read from /proc/cpuinfo. */
-function cpuHasBf16(): boolean {
+/** Whether a /proc/cpuinfo text's CPU runs bf16 matrix work natively (AVX512-BF16 or AMX). */
+export function cpuinfoHasBf16(cpuinfo: string): boolean {
+  return cpuinfoBf16Unit(cpuinfo) !== 'none';
+}
+
+/** This CPU's bf16 matrix unit, read from /proc/cpuinfo ('none' off Linux: unknown, so not claimed). */
+function cpuBf16Unit(): CpuBf16Unit {
   try {
-    return cpuinfoHasBf16(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    return cpuinfoBf16Unit(fs.readFileSync('/proc/cpuinfo', 'utf8'));
   } catch {
-    return false; // not Linux: unknown, so not claimed
+    return 'none';
   }
 }
 
@@ -83,7 +96,8 @@ export function info(): Info {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
   const facts = native().info();
   const addon = addonSource();
-  const cpuBf16 = cpuHasBf16();
+  const bf16Unit = cpuBf16Unit();
+  const cpuBf16 = bf16Unit !== 'none';
   return {
     version: pkg.version,
     nodeVersion: process.versions.node,
@@ -91,6 +105,7 @@ export function info(): Info {
     ...facts,
     bf16Supported: facts.cudaAvailable || cpuBf16,
     cpuBf16Supported: cpuBf16,
+    cpuBf16Unit: bf16Unit,
     addon: addon.kind,
     addonFile: addon.file,
     libtorchDir: recordedLibtorch(root),

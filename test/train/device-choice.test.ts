@@ -1,7 +1,7 @@
 // The automatic device and precision choice (ts/info.ts), one rule for train, eval and predict,
 // checked on injected capability facts: a machine with CUDA whose CPU has no bf16 must not get
 // bf16 for `--device cpu`. No addon: the facts are given, not read.
-import { chooseDeviceAndAmp, cpuinfoHasBf16 } from '../../ts/info';
+import { chooseDeviceAndAmp, cpuinfoBf16Unit, cpuinfoHasBf16 } from '../../ts/info';
 
 const CUDA_MACHINE_PLAIN_CPU = { cudaAvailable: true, bf16Supported: true, cpuBf16Supported: false };
 const CUDA_MACHINE_BF16_CPU = { cudaAvailable: true, bf16Supported: true, cpuBf16Supported: true };
@@ -29,4 +29,10 @@ test('the CPU\'s bf16 is read from the cpuinfo flags (AVX512-BF16 or AMX-BF16)',
   expect(cpuinfoHasBf16('flags\t\t: fpu sse2 amx_bf16 amx_tile\n')).toBe(true);
   expect(cpuinfoHasBf16('flags\t\t: fpu sse2 avx2 avx512f\n')).toBe(false);
   expect(cpuinfoHasBf16('')).toBe(false);
+});
+
+test('the bf16 unit is named: AMX before AVX512-BF16 (a Sapphire Rapids Xeon has both), none without either', () => {
+  expect(cpuinfoBf16Unit('flags\t\t: fpu avx512f avx512_bf16 amx_bf16 amx_tile\n')).toBe('amx');
+  expect(cpuinfoBf16Unit('flags\t\t: fpu avx512f avx512_bf16\n')).toBe('avx512_bf16');
+  expect(cpuinfoBf16Unit('flags\t\t: fpu avx2\n')).toBe('none');
 });
