@@ -73,12 +73,17 @@ interface RefTraining {
   decay: string[];
   final: Record<string, RefTensor>;
 }
+interface RefTrainMode {
+  logits: RefTensor;
+  loss: number;
+  grads: Record<string, RefTensor>;
+}
 interface RefModel {
   state_dict: { name: string; shape: number[] }[];
   named_parameters: string[];
   buffers: { name: string; persistent: boolean }[];
   initial: Record<string, RefTensor>;
-  attn: Record<Attn, { eval: { logits: RefTensor; loss: number }[]; train: { logits: RefTensor; loss: number; grads: Record<string, RefTensor> } }>;
+  attn: Record<Attn, { eval: { logits: RefTensor; loss: number }[]; train: RefTrainMode; train_bf16: RefTrainMode }>;
   training: RefTraining[];
 }
 interface RefOurs {
@@ -95,7 +100,7 @@ interface Reference {
   models: Record<string, RefModel>;
   ours: Record<string, RefOurs>;
 }
-const REFERENCE_FORMAT = 1;
+const REFERENCE_FORMAT = 2;
 
 function f32(t: RefTensor): Float32Array {
   const bytes = Buffer.from(t.f32, 'base64');
@@ -252,6 +257,38 @@ describe.each(Object.keys(CASES))('config %s', (name) => {
         const gradScale = Math.max(...refGrads.map(([, , g]) => maxAbs(g)));
         for (const [p, , g] of refGrads) if (NOISE_ONLY.test(p)) expect(maxAbs(g)).toBeLessThan(1e-6 * gradScale); // the premise
         report.expectWithin(`${name} gradients (${attn})`, diffTensorSet(refGrads, GRAD, NOISE_ONLY));
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('train mode in bf16 autocast: loss and every gradient as close to HF bf16 as HF bf16 is to fp32', async () => {
+    // bf16 has no exact reference: HF's own bf16 step differs from its fp32 step by autocast's
+    // rounding (E below, per check the largest over all tensors). Ours must sit within a few E
+    // of HF's bf16 step, so a wrong formula in a bf16 kernel (O(1) of the gradient scale) fails.
+    const model = await loadHf(name);
+    try {
+      const trainer = new TrainingSession(model, { maxGradNorm: 0, amp: 'bf16' });
+      const { loss, gradients } = await trainer.computeGradients(batches[name][0]);
+      trainer.dispose();
+      const hf = ref.models[name];
+      for (const attn of ATTNS) {
+        const fp32 = hf.attn[attn].train, bf16 = hf.attn[attn].train_bf16;
+        const grads = hf.named_parameters.filter((p) => !NOISE_ONLY.test(p));
+        const gradScale = Math.max(...grads.map((p) => maxAbs(f32(fp32.grads[p]))));
+        const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+        const autocastError = Math.max(...grads.map((p) => maxDiff(f32(bf16.grads[p]), f32(fp32.grads[p]))));
+        expect(autocastError).toBeGreaterThan(1e-6 * gradScale); // the premise: HF's bf16 really rounded
+        let worst = { param: '', diff: 0 };
+        for (const p of grads) {
+          const diff = maxDiff(gradients[p], f32(bf16.grads[p]));
+          if (diff > worst.diff) worst = { param: p, diff };
+        }
+        console.log(`${name} bf16 gradients (${attn}): worst ${worst.param} ${worst.diff.toExponential(2)}, HF bf16 vs fp32 ${autocastError.toExponential(2)}, scale ${gradScale.toExponential(2)}`);
+        expect({ attn, ...worst, within: worst.diff <= 4 * autocastError }).toEqual({ attn, ...worst, within: true });
+        const lossError = Math.abs(bf16.loss - fp32.loss);
+        expect(Math.abs((loss as number) - bf16.loss)).toBeLessThanOrEqual(4 * lossError + 1e-3 * Math.abs(fp32.loss));
       }
     } finally {
       model.dispose();

@@ -22,6 +22,7 @@ stdout (last line, JSON); every tensor is {"shape": [...], "f32": base64 of litt
     attn: {eager|sdpa: {
       eval: [{logits, loss}] per batch     model.eval()
       train: {logits, loss, grads}         model.train() (every dropout is 0) on batches[0]; grads by named_parameters
+      train_bf16: {logits, loss, grads}    the same under torch.autocast("cpu", dtype=torch.bfloat16) (grads fp32)
     }}
     training: [{losses, lrs, grad_norms, decay, final: {name: tensor}}]   one per train run (eager attention)
   }}
@@ -41,7 +42,7 @@ import transformers
 from transformers import AlbertConfig, AlbertForSequenceClassification, Trainer
 from transformers.optimization import get_cosine_schedule_with_warmup
 
-FORMAT = 1  # bump when the output layout changes
+FORMAT = 2  # bump when the output layout changes
 ATTN = ("eager", "sdpa")
 
 
@@ -136,6 +137,8 @@ def reference_model(spec):
     for attn in ATTN:
         model.set_attn_implementation(attn)
         out["attn"][attn] = {"eval": eval_outputs(model, spec["batches"]), "train": train_mode_gradients(model, spec["batches"][0])}
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out["attn"][attn]["train_bf16"] = train_mode_gradients(model, spec["batches"][0])
     initial = {n: t.clone() for n, t in model.state_dict().items()}
     out["training"] = []
     for run in spec.get("train", []):  # each run starts from the saved weights
