@@ -7,8 +7,11 @@ export type Device = 'cpu' | 'cuda';
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 /** subj: batches drawn from SUBJ, padded to their longest; fixed: every example seqLen tokens. */
 export type Shape = 'subj' | 'fixed';
-export type PeerName = 'ours' | 'hf-eager' | 'hf-compile';
-export const PEERS: readonly PeerName[] = ['ours', 'hf-eager', 'hf-compile'];
+/** ours-aten: albert-trainer with its fused CPU kernels off (ALBERT_CPU_FUSED=0), for their A/B. */
+export type PeerName = 'ours' | 'ours-aten' | 'hf-eager' | 'hf-compile';
+export const PEERS: readonly PeerName[] = ['ours', 'ours-aten', 'hf-eager', 'hf-compile'];
+/** The peers a suite runs when --peers is not given. */
+export const DEFAULT_PEERS: readonly PeerName[] = ['ours', 'hf-eager', 'hf-compile'];
 
 /** Warm-up steps, then rounds x steps timed per peer (peers alternate every round). */
 export interface Schedule { warmup: number; rounds: number; steps: number }
@@ -55,7 +58,9 @@ export const USAGE = `albert-trainer benchmark suite: one training step of alber
                           an explicit --shapes runs every listed shape on every config)
   --seq-len N             length of the fixed shape (default 128)
   --batch-size N          default 16
-  --peers LIST            ours,hf-eager,hf-compile (default all; hf-eager is always run: ratios are to it)
+  --peers LIST            ours,ours-aten,hf-eager,hf-compile (default ours,hf-eager,hf-compile; hf-eager is
+                          always run: ratios are to it). ours-aten is albert-trainer with its fused CPU
+                          kernels off (ALBERT_CPU_FUSED=0): the A/B of those kernels in the same run
   --compile-configs LIST  configs hf-compile runs on (default cpu: small, as compiling base/large on a
                           small CPU takes minutes; cuda: all; --quick: none). torch.compile compiles at load
                           (forward + backward over the batches' lengths), before its warm-up; the JSON
@@ -129,7 +134,7 @@ export function parseOptions(argv: readonly string[]): Options | null {
   if (device === 'cpu' && precisions.includes('fp16')) throw new Error('--amps fp16 needs --device cuda (on the CPU: fp32, bf16)');
   const shapesFlag = flag('shapes');
   const shapes = list<Shape>('shapes', shapesFlag ?? 'subj,fixed', ['subj', 'fixed']);
-  const peers = list<PeerName>('peers', flag('peers') ?? PEERS.join(','), PEERS, { hf: 'hf-eager', compile: 'hf-compile' });
+  const peers = list<PeerName>('peers', flag('peers') ?? DEFAULT_PEERS.join(','), PEERS, { hf: 'hf-eager', compile: 'hf-compile' });
   if (!peers.includes('hf-eager')) peers.push('hf-eager');
   peers.sort((a, b) => PEERS.indexOf(a) - PEERS.indexOf(b));
   const compileFlag = flag('compile-configs');

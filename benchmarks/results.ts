@@ -6,6 +6,7 @@ export type Status = 'ok' | 'failed' | 'skipped';
 
 export const TOOL_NAMES: Record<PeerName, string> = {
   ours: 'albert-trainer',
+  'ours-aten': 'albert-trainer, aten ops',
   'hf-eager': 'HF eager',
   'hf-compile': 'HF torch.compile',
 };
@@ -83,6 +84,10 @@ export interface Machine {
   node: string;
   libtorch?: string;
   albertTrainer?: string;
+  /** The CPU's bf16 matrix unit as /proc/cpuinfo tells it: 'amx', 'avx512_bf16' or 'none'. */
+  cpuBf16Unit?: string;
+  /** Which path our CPU step took: the kernels' vector clone and whether the fused kernels ran. */
+  oursCpuPath?: string;
   torch?: string;
   transformers?: string;
   python?: string;

@@ -24,7 +24,10 @@ export interface RowJob {
 export type LoadReply = Record<string, string | number | boolean>;
 
 function spawnPeer(peer: PeerName, options: Options): PeerProcess {
-  if (peer === 'ours') return new PeerProcess(peer, process.execPath, [path.join(__dirname, 'peers', 'ours.js')], options.verbose);
+  if (peer === 'ours' || peer === 'ours-aten') {
+    const env = peer === 'ours-aten' ? { ...process.env, ALBERT_CPU_FUSED: '0' } : process.env;
+    return new PeerProcess(peer, process.execPath, [path.join(__dirname, 'peers', 'ours.js')], options.verbose, env);
+  }
   return new PeerProcess(peer, PYTHON, [path.join(BENCH_SRC, 'peers', 'hf_peer.py')], options.verbose);
 }
 

@@ -37,7 +37,9 @@ function checkInputs(options: Options): void {
 
 function describeMachine(m: Machine, cpu: string): string {
   const gpu = m.gpu ? `${m.gpu}; ` : '';
-  return `${gpu}${cpu}, ${m.threads} threads; albert-trainer ${m.albertTrainer ?? '?'} on libtorch ${m.libtorch ?? '?'}` +
+  const bf16 = m.cpuBf16Unit ? ` (bf16 unit: ${m.cpuBf16Unit === 'amx' ? 'AMX' : m.cpuBf16Unit === 'avx512_bf16' ? 'AVX512-BF16, no AMX' : 'none'})` : '';
+  const path = m.oursCpuPath ? `; our CPU step: ${m.oursCpuPath}` : '';
+  return `${gpu}${cpu}${bf16}, ${m.threads} threads${path}; albert-trainer ${m.albertTrainer ?? '?'} on libtorch ${m.libtorch ?? '?'}` +
     `, node ${m.node}; transformers ${m.transformers ?? '?'} + torch ${m.torch ?? '?'}, python ${m.python ?? '?'}`;
 }
 
@@ -69,9 +71,16 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   const cpu = cpuFacts();
   const machine: Machine = { description: '', cpu: cpu.model, cores: cpu.cores, threads: options.threads,
     platform: `${os.platform()} ${os.release()}`, node: process.versions.node };
+  let oursAten: LoadReply | undefined;  // what the ours-aten peer said at load, when it ran
   const onLoad = (peer: string, reply: LoadReply) => {
-    if (peer === 'ours') Object.assign(machine, { libtorch: String(reply.libtorch), albertTrainer: String(reply.version) });
-    else Object.assign(machine, { torch: String(reply.torch), transformers: String(reply.transformers), python: String(reply.python), ...(reply.gpu ? { gpu: String(reply.gpu) } : {}) });
+    if (peer === 'ours') {
+      Object.assign(machine, { libtorch: String(reply.libtorch), albertTrainer: String(reply.version), cpuBf16Unit: String(reply.cpuBf16Unit),
+        oursCpuPath: `${String(reply.cpuVectorPath)} loops, fused CPU kernels ${reply.cpuFusedKernels ? 'on' : 'off'}` });
+    } else if (peer === 'ours-aten') {
+      oursAten = reply;
+    } else {
+      Object.assign(machine, { torch: String(reply.torch), transformers: String(reply.transformers), python: String(reply.python), ...(reply.gpu ? { gpu: String(reply.gpu) } : {}) });
+    }
   };
   const notes: string[] = [];
   if (!options.peers.includes('hf-compile')) notes.push('torch.compile was not run (--peers leaves out hf-compile).');
@@ -135,6 +144,9 @@ export async function runSuite(argv: readonly string[]): Promise<number> {
   }
   const compileFailures = results.rows.filter((r) => r.peer === 'hf-compile' && r.status === 'failed');
   if (compileFailures.length > 0) notes.push(`torch.compile failed on this machine: ${compileFailures[0].reason}`);
+  if (oursAten) {
+    notes.push(`${TOOL_NAMES['ours-aten']}: the same step with ALBERT_CPU_FUSED=0, fused CPU kernels ${oursAten.cpuFusedKernels ? 'still on (the variable was not honoured)' : 'off'}.`);
+  }
   results.rows = sayEachSkipOnce(results.rows, notes);
   machine.description = describeMachine(machine, describeCpu(cpu));
   results.options.machine = options.machine || machineFileName(options.device, cpu, machine.gpu);

@@ -34,7 +34,8 @@ async function load(msg: Record<string, unknown>): Promise<Record<string, unknow
   const batches = new BatchIterator(examples, { batchSize: file.batchSize, padTokenId: file.padTokenId });
   state = { model, trainer, batches };
   const facts = info();
-  const reply: Record<string, unknown> = { ok: true, libtorch: facts.torchVersion, version: facts.version, node: process.versions.node, threads: facts.numThreads };
+  const reply: Record<string, unknown> = { ok: true, libtorch: facts.torchVersion, version: facts.version, node: process.versions.node, threads: facts.numThreads,
+    cpuBf16Unit: facts.cpuBf16Unit, cpuVectorPath: facts.cpuVectorPath, cpuFusedKernels: facts.cpuFusedKernels };
   if (trainer.cudaGraphs) Object.assign(reply, await captureGraphs(trainer, file));
   return reply;
 }

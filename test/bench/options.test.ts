@@ -23,6 +23,11 @@ describe('bench options', () => {
     expect(parse('--device', 'cuda').shapesFor.large).toEqual(['subj', 'fixed']);
   });
 
+  test('the A/B peer of the fused CPU kernels (ours-aten) runs only when asked for, with HF eager beside it', () => {
+    expect(parse().peers).toEqual(['ours', 'hf-eager', 'hf-compile']);
+    expect(parse('--peers', 'ours,ours-aten').peers).toEqual(['ours', 'ours-aten', 'hf-eager']);
+  });
+
   test('bad flags are refused by name', () => {
     expect(() => parse('--shapes', 'round')).toThrow('--shapes: unknown round; choose from subj, fixed');
     expect(() => parse('--steps', '0')).toThrow('--steps must be an integer >= 1, got "0"');

@@ -76,6 +76,11 @@ describe('npm run bench -- --quick', () => {
     expect(results.e2e).toEqual([]);
     // The machine by its CPU and cores (benchmarks/machine.ts), not its host name.
     expect(results.machine.description.startsWith(`${results.machine.cpu}, ${results.machine.cores} core`)).toBe(true);
+    // ... and which path our CPU step took (the suite says it, so a run on another CPU is read right).
+    const machine = results.machine as { oursCpuPath?: string; cpuBf16Unit?: string };
+    expect(machine.oursCpuPath).toMatch(/^(avx512|avx2|default) loops, fused CPU kernels (on|off)$/);
+    expect(['amx', 'avx512_bf16', 'none']).toContain(machine.cpuBf16Unit);
+    expect(results.machine.description).toContain(`our CPU step: ${machine.oursCpuPath}`);
     expect(results.rows).toHaveLength(2 * 2); // shapes subj, fixed x peers ours, hf-eager
     const skipNotes = results.notes.filter((n) => n.includes('skipped'));
     expect(skipNotes).toHaveLength(1);
