@@ -43,6 +43,7 @@ const TIERS = {
     'native/addon-load', // loads dist/native.js in a child process: needs dist/ built
     'native/amp',
     'native/attention-softmax',
+    'native/cpu-path',
     'native/batch',
     'native/binding-arguments',
     'native/config-errors',
