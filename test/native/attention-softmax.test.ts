@@ -10,34 +10,13 @@
 // binding rounds scores and upstream to bf16 for 'bf16'; the references start from the same values.
 import { native } from '../../ts/native';
 import { rng } from '../helpers/batches';
+import { bf16, HALF_BF16, keepHash, mix32, ULP, values } from '../helpers/kernel-reference';
 
 const kernels = () => native().kernels;
-// The addon's arrays come from Node's main realm, jest's from its vm context: compare values.
-const values = (a: ArrayLike<number>) => Array.from(a);
-const ULP = 2 ** -23; // float32's relative spacing at 1
-const HALF_BF16 = 2 ** -8; // bf16's largest relative rounding error (7 stored bits)
 const TINY = 1e-37; // exp's clamp at e^-87 (~1.6e-38) where the true value underflows
 type Dtype = 'fp32' | 'bf16';
 type Shape = [number, number, number, number];
 
-function mix32(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}
-function keepHash(seed: bigint, index: number): number {
-  const low = Number(seed & 0xffffffffn);
-  const high = Number(seed >> 32n);
-  return mix32((mix32((index ^ low) >>> 0) + high) >>> 0);
-}
-/** float32 -> bf16 -> float32, round to nearest even (finite inputs), as in kernels.test.ts. */
-function bf16(value: number): number {
-  const bits = new Uint32Array(new Float32Array([value]).buffer)[0];
-  const rounded = ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) << 16;
-  return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0];
-}
 const cast = (dtype: Dtype) => (dtype === 'bf16' ? bf16 : (v: number) => v);
 
 /** Fails naming the worst element where |got - want| exceeds its tolerance (NaN fails too). */

@@ -7,20 +7,11 @@
 // so they check the float32 math inside and the single rounding of what is returned in bf16.
 import { native } from '../../ts/native';
 import { rng } from '../helpers/batches';
+import { bf16, HALF_BF16, ULP, values } from '../helpers/kernel-reference';
 
 const kernels = () => native().kernels;
-// The addon's arrays come from Node's main realm, jest's from its vm context: compare values.
-const values = (a: ArrayLike<number>) => Array.from(a);
-const ULP = 2 ** -23; // float32's relative spacing at 1
-const HALF_BF16 = 2 ** -8; // bf16's largest relative rounding error (7 stored bits)
 type Dtype = 'fp32' | 'bf16';
 
-/** float32 -> bf16 -> float32, round to nearest even (finite inputs), as in kernels.test.ts. */
-function bf16(value: number): number {
-  const bits = new Uint32Array(new Float32Array([value]).buffer)[0];
-  const rounded = ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) << 16;
-  return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0];
-}
 const cast = (dtype: Dtype) => (dtype === 'bf16' ? bf16 : (v: number) => v);
 function sum(a: ArrayLike<number>): number {
   let total = 0;

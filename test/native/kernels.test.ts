@@ -10,31 +10,9 @@ import { TrainingSession } from '../../ts/training-session';
 import { setNumThreads } from '../../ts/info';
 import { tinyModel } from '../helpers/tiny-model';
 import { rng, toyBatch } from '../helpers/batches';
+import { bf16, keepHash, mix32, ULP, values } from '../helpers/kernel-reference';
 
 const kernels = () => native().kernels;
-// The addon's arrays come from Node's main realm, jest's from its vm context: compare values.
-const values = (a: ArrayLike<number>) => Array.from(a);
-
-function mix32(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-function keepHash(seed: bigint, index: number): number {
-  const low = Number(seed & 0xffffffffn);
-  const high = Number(seed >> 32n);
-  return mix32((mix32((index ^ low) >>> 0) + high) >>> 0);
-}
-
-/** float32 -> bf16 -> float32, round to nearest even (finite inputs). */
-function bf16(value: number): number {
-  const bits = new Uint32Array(new Float32Array([value]).buffer)[0];
-  const rounded = ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) << 16;
-  return new Float32Array(new Uint32Array([rounded >>> 0]).buffer)[0];
-}
 
 function referenceDropout(values: Float32Array, p: number, seed: bigint, round: (v: number) => number = (v) => v): Float32Array {
   const threshold = Math.round(p * 2 ** 32);
@@ -126,7 +104,6 @@ describe('dropout', () => {
 describe('gelu_new', () => {
   const BETA = Math.sqrt(2 / Math.PI);
   const KAPPA = 0.044715;
-  const ULP = 2 ** -23; // float32's relative spacing at 1
   const expMinus2u = (x: number) => Math.exp(-2 * BETA * (x + KAPPA * x ** 3));
   const exact = (x: number) => x / (1 + expMinus2u(x));
   const exactSlope = (x: number) => {

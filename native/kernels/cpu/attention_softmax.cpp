@@ -16,15 +16,9 @@ namespace albert::kernels {
 
 namespace {
 
-constexpr int64_t kLanes = 16;       // one AVX-512 register of float32
 constexpr int64_t kGrain = 1 << 14;  // elements per parallel task at least
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
-// Widening and narrowing (float32 values pass through), inlined into the row loops.
-ALBERT_VECTOR_INLINE float widen(float v) { return v; }
-ALBERT_VECTOR_INLINE float widen(uint16_t v) { return bf16_bits_to_float(v); }
-ALBERT_VECTOR_INLINE void narrow(float v, float* out) { *out = v; }
-ALBERT_VECTOR_INLINE void narrow(float v, uint16_t* out) { *out = float_to_bf16_bits(v); }
 
 ALBERT_VECTOR_INLINE float lanes_max(const float* lanes) {
   float m = lanes[0];
@@ -78,16 +72,6 @@ ALBERT_VECTOR_INLINE float lane_max(const float* __restrict values, int64_t coun
   float m = lanes_max(lanes);
   for (; i < count; ++i) m = values[i] > m ? values[i] : m;
   return m;
-}
-ALBERT_VECTOR_INLINE float lane_sum(const float* __restrict values, int64_t count) {
-  float lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) lanes[l] += values[i + l];
-  }
-  float total = lanes_sum(lanes);
-  for (; i < count; ++i) total += values[i];
-  return total;
 }
 
 // One row of n keys: y = softmax (saved, only when Dropout) and out = y * keep factor (or y).
@@ -178,8 +162,6 @@ ALBERT_VECTOR_CLONES void backward_row_bf16_dropout(const uint16_t* grad_out, co
   backward_row<uint16_t, true>(grad_out, y, scale, n, drop, first, g, grad);
 }
 
-const uint16_t* bf16_in(const at::Tensor& t) { return reinterpret_cast<const uint16_t*>(t.const_data_ptr<at::BFloat16>()); }
-uint16_t* bf16_out(at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.mutable_data_ptr<at::BFloat16>()); }
 
 void check_scores(const at::Tensor& scores, const char* what, const char* name) {
   TORCH_CHECK(scores.defined() && scores.device().is_cpu() && (scores.scalar_type() == at::kFloat || scores.scalar_type() == at::kBFloat16),
@@ -231,8 +213,8 @@ at::Tensor attention_probs_forward(const at::Tensor& scores_in, const std::optio
       const int64_t offset = r * T;
       const uint32_t first = static_cast<uint32_t>(offset);
       if (bf16) {
-        (dropout ? forward_row_bf16_dropout : forward_row_bf16)(bf16_in(scores) + offset, k, scale_f, T, drop, first, e.data(), bf16_out(y) + offset,
-                                                                bf16_out(out) + offset);
+        (dropout ? forward_row_bf16_dropout : forward_row_bf16)(bf16_bits(scores) + offset, k, scale_f, T, drop, first, e.data(), mutable_bf16_bits(y) + offset,
+                                                                mutable_bf16_bits(out) + offset);
       } else {
         (dropout ? forward_row_float_dropout : forward_row_float)(scores.const_data_ptr<float>() + offset, k, scale_f, T, drop, first, e.data(),
                                                                   y.mutable_data_ptr<float>() + offset, out.mutable_data_ptr<float>() + offset);
@@ -262,8 +244,8 @@ at::Tensor attention_probs_backward(const at::Tensor& grad_out_in, const at::Ten
       const int64_t offset = r * T;
       const uint32_t first = static_cast<uint32_t>(offset);
       if (bf16) {
-        (dropout ? backward_row_bf16_dropout : backward_row_bf16)(bf16_in(grad_out) + offset, bf16_in(y) + offset, scale_f, T, drop, first, g.data(),
-                                                                  bf16_out(grad) + offset);
+        (dropout ? backward_row_bf16_dropout : backward_row_bf16)(bf16_bits(grad_out) + offset, bf16_bits(y) + offset, scale_f, T, drop, first, g.data(),
+                                                                  mutable_bf16_bits(grad) + offset);
       } else {
         (dropout ? backward_row_float_dropout : backward_row_float)(grad_out.const_data_ptr<float>() + offset, y.const_data_ptr<float>() + offset,
                                                                     scale_f, T, drop, first, g.data(), grad.mutable_data_ptr<float>() + offset);

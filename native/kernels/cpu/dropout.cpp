@@ -57,8 +57,8 @@ at::Tensor dropout_kernel(const at::Tensor& x, double p, uint64_t seed) {
       if (dtype == at::kFloat) {
         scale_float(input.const_data_ptr<float>() + start, factor, count, out.mutable_data_ptr<float>() + start);
       } else if (dtype == at::kBFloat16) {
-        scale_bf16(reinterpret_cast<const uint16_t*>(input.const_data_ptr<at::BFloat16>()) + start, factor, count,
-                   reinterpret_cast<uint16_t*>(out.mutable_data_ptr<at::BFloat16>()) + start);
+        scale_bf16(bf16_bits(input) + start, factor, count,
+                   mutable_bf16_bits(out) + start);
       } else {
         AT_DISPATCH_FLOATING_TYPES_AND(at::kHalf, dtype, "albert_fast_dropout", [&] {
           const scalar_t* in = input.const_data_ptr<scalar_t>() + start;

@@ -56,8 +56,6 @@ bool supported(const at::Tensor& x) { return x.device().is_cpu() && supported_dt
 constexpr int64_t kGrain = 1 << 14;  // elements per parallel task at least
 constexpr int64_t kFlatRow = 4096;   // without a bias, values are processed in runs of this many
 
-const uint16_t* bf16_in(const at::Tensor& t) { return reinterpret_cast<const uint16_t*>(t.const_data_ptr<at::BFloat16>()); }
-uint16_t* bf16_out(at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.mutable_data_ptr<at::BFloat16>()); }
 
 // The (rows, C) view every kernel walks: C = bias's length, or kFlatRow-sized runs of a flat tensor.
 struct Rows {
@@ -101,7 +99,7 @@ at::Tensor gelu_new_forward(const at::Tensor& x_in, const at::Tensor& bias) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t offset = r * rows.width, count = r + 1 == rows.count ? rows.last_width : rows.width;
       if (bf16) {
-        forward_row_bf16(bf16_in(x) + offset, rows.bias, count, bf16_out(y) + offset);
+        forward_row_bf16(bf16_bits(x) + offset, rows.bias, count, mutable_bf16_bits(y) + offset);
       } else {
         forward_row_float(x.const_data_ptr<float>() + offset, rows.bias, count, y.mutable_data_ptr<float>() + offset);
       }
@@ -131,7 +129,7 @@ at::Tensor gelu_new_backward(const at::Tensor& grad_y_in, const at::Tensor& x_in
     for (int64_t r = begin; r < end; ++r) {
       const int64_t offset = r * rows.width, count = r + 1 == rows.count ? rows.last_width : rows.width;
       if (bf16) {
-        backward_row_bf16(bf16_in(grad_y) + offset, bf16_in(x) + offset, rows.bias, count, bf16_out(grad_x) + offset, thread_sums);
+        backward_row_bf16(bf16_bits(grad_y) + offset, bf16_bits(x) + offset, rows.bias, count, mutable_bf16_bits(grad_x) + offset, thread_sums);
       } else {
         backward_row_float(grad_y.const_data_ptr<float>() + offset, x.const_data_ptr<float>() + offset, rows.bias, count,
                            grad_x.mutable_data_ptr<float>() + offset, thread_sums);

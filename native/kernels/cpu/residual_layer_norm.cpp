@@ -12,27 +12,6 @@ namespace albert::kernels {
 
 namespace {
 
-constexpr int64_t kLanes = 16;  // one AVX-512 register of float32
-
-// Sum of values[0, count): kLanes partial sums, then the tail (GCC vectorizes the lane loop).
-ALBERT_VECTOR_INLINE float lane_sum(const float* values, int64_t count) {
-  float lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) lanes[l] += values[i + l];
-  }
-  float total = 0.0f;
-  for (int64_t l = 0; l < kLanes; ++l) total += lanes[l];
-  for (; i < count; ++i) total += values[i];
-  return total;
-}
-
-// Widening and narrowing (float32 values pass through), inlined into the row loops.
-ALBERT_VECTOR_INLINE float widen(float v) { return v; }
-ALBERT_VECTOR_INLINE float widen(uint16_t v) { return bf16_bits_to_float(v); }
-ALBERT_VECTOR_INLINE void narrow(float v, float* out) { *out = v; }
-ALBERT_VECTOR_INLINE void narrow(float v, uint16_t* out) { *out = float_to_bf16_bits(v); }
-
 // Rows of x + residual -> y, mean, rstd; three passes over each row (which stays in L1): the sum
 // (stored in float32) and its total, the centered squares' total, the output. scratch: C floats.
 template <typename T>
@@ -126,8 +105,6 @@ ALBERT_VECTOR_CLONES void backward_rows_bf16(const uint16_t* dy, const uint16_t*
   backward_rows(dy, x, r, weight, mean, rstd, C, rows, dsum, dweight, dbias, scratch);
 }
 
-const uint16_t* bf16_in(const at::Tensor& t) { return reinterpret_cast<const uint16_t*>(t.const_data_ptr<at::BFloat16>()); }
-uint16_t* bf16_out(at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.mutable_data_ptr<at::BFloat16>()); }
 
 void check_inputs(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, const at::Tensor& bias, const char* what) {
   TORCH_CHECK(x.device().is_cpu() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16), what,
@@ -157,8 +134,8 @@ at::Tensor residual_layer_norm_forward(const at::Tensor& x_in, const at::Tensor&
     std::vector<float> scratch(static_cast<size_t>(C));
     const int64_t offset = begin * C;
     if (bf16) {
-      forward_rows_bf16(bf16_in(x) + offset, bf16_in(residual) + offset, weight.const_data_ptr<float>(), bias.const_data_ptr<float>(),
-                        static_cast<float>(eps), C, end - begin, bf16_out(y) + offset, mean.mutable_data_ptr<float>() + begin,
+      forward_rows_bf16(bf16_bits(x) + offset, bf16_bits(residual) + offset, weight.const_data_ptr<float>(), bias.const_data_ptr<float>(),
+                        static_cast<float>(eps), C, end - begin, mutable_bf16_bits(y) + offset, mean.mutable_data_ptr<float>() + begin,
                         rstd.mutable_data_ptr<float>() + begin, scratch.data());
     } else {
       forward_rows_float(x.const_data_ptr<float>() + offset, residual.const_data_ptr<float>() + offset, weight.const_data_ptr<float>(),
@@ -188,9 +165,9 @@ at::Tensor residual_layer_norm_backward(const at::Tensor& grad_y_in, const at::T
     float* dweight = partials.data() + at::get_thread_num() * 2 * C;
     const int64_t offset = begin * C;
     if (bf16) {
-      backward_rows_bf16(bf16_in(grad_y) + offset, bf16_in(x) + offset, bf16_in(residual) + offset, weight.const_data_ptr<float>(),
+      backward_rows_bf16(bf16_bits(grad_y) + offset, bf16_bits(x) + offset, bf16_bits(residual) + offset, weight.const_data_ptr<float>(),
                          mean.const_data_ptr<float>() + begin, rstd.const_data_ptr<float>() + begin, C, end - begin,
-                         bf16_out(grad_sum) + offset, dweight, dweight + C, scratch.data());
+                         mutable_bf16_bits(grad_sum) + offset, dweight, dweight + C, scratch.data());
     } else {
       backward_rows_float(grad_y.const_data_ptr<float>() + offset, x.const_data_ptr<float>() + offset, residual.const_data_ptr<float>() + offset,
                           weight.const_data_ptr<float>(), mean.const_data_ptr<float>() + begin, rstd.const_data_ptr<float>() + begin, C,

@@ -7,6 +7,8 @@
 // kernels::vector_path() (dispatch.h) says the AVX-512 clone runs.
 #pragma once
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <cstring>
 
@@ -67,5 +69,33 @@ ALBERT_VECTOR_INLINE float exp_approx(float x) {
   std::memcpy(&scale, &scale_bits, sizeof(scale));
   return p * scale;
 }
+
+// Loads and stores of one value as float32: float32 passes through, bf16 (its bits) is widened
+// or rounded to nearest even. Overloads, so a row loop template serves both dtypes.
+ALBERT_VECTOR_INLINE float widen(float v) { return v; }
+ALBERT_VECTOR_INLINE float widen(uint16_t v) { return bf16_bits_to_float(v); }
+ALBERT_VECTOR_INLINE void narrow(float v, float* out) { *out = v; }
+ALBERT_VECTOR_INLINE void narrow(float v, uint16_t* out) { *out = float_to_bf16_bits(v); }
+
+// Reductions run over this many float32 partial results (one AVX-512 register): a plain running
+// sum or max is a serial dependence GCC leaves scalar without -ffast-math.
+constexpr int64_t kLanes = 16;
+
+// Sum of values[0, count): kLanes partial sums, then the tail.
+ALBERT_VECTOR_INLINE float lane_sum(const float* __restrict values, int64_t count) {
+  float lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    for (int64_t l = 0; l < kLanes; ++l) lanes[l] += values[i + l];
+  }
+  float total = 0.0f;
+  for (int64_t l = 0; l < kLanes; ++l) total += lanes[l];
+  for (; i < count; ++i) total += values[i];
+  return total;
+}
+
+// A bf16 tensor's storage as the uint16_t bits the loops above read and write.
+inline const uint16_t* bf16_bits(const at::Tensor& t) { return reinterpret_cast<const uint16_t*>(t.const_data_ptr<at::BFloat16>()); }
+inline uint16_t* mutable_bf16_bits(at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.mutable_data_ptr<at::BFloat16>()); }
 
 }  // namespace albert::kernels
