@@ -59,6 +59,7 @@ const TIERS = {
     'train/evaluate-only',
   ],
   reference: [
+    'io/float32-text',
     'data/batching',
     'data/delimited-pandas',
     'data/label-names',

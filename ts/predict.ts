@@ -78,10 +78,24 @@ export function fp32(value: number): number {
   const single = Math.fround(value);
   if (!Number.isFinite(single)) return single;
   for (let digits = 1; digits < 9; digits++) {
-    const short = Number(single.toPrecision(digits));
-    if (Math.fround(short) === single) return short;
+    const short = single.toPrecision(digits);
+    if (Math.fround(Number(short)) === single) return Number(halfToEven(single, digits, short));
   }
   return Number(single.toPrecision(9));
+}
+
+/**
+ * `rounded` (toPrecision(digits), which rounds a tie away from zero) or, where `single` lies
+ * exactly halfway between two decimals of `digits` digits that both read back as it, the one
+ * whose last digit is even, as numpy does: bf16 logits such as -0.126953125 print -0.12695312.
+ */
+function halfToEven(single: number, digits: number, rounded: string): string {
+  const exact = single.toPrecision(digits + 1);
+  const [mantissa, exponent] = exact.split('e');
+  if (Number(exact) !== single || !mantissa.endsWith('5')) return rounded; // not a tie
+  const truncated = `${mantissa.slice(0, -1)}${exponent === undefined ? '' : `e${exponent}`}`;
+  const lastDigit = (text: string) => Number(text.split('e')[0].replace(/\D/g, '').slice(-1));
+  return Math.fround(Number(truncated)) === single && lastDigit(truncated) % 2 === 0 ? truncated : rounded;
 }
 
 /** Softmax of one row of logits, computed in float64 with the max subtracted. */
