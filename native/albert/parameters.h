@@ -33,7 +33,7 @@ struct LayerNorm {
   // LayerNorm(x + residual): on CUDA the fused kernel (kernels/cuda/fused_ops.h), which adds in
   // fp32 and returns fp32 as CUDA autocast's layer_norm does; on the CPU the fused kernel
   // (kernels/cpu/residual_layer_norm.h), which adds in fp32 and returns x's dtype as the CPU's
-  // uncast layer_norm does; aten's add and layer_norm otherwise (ALBERT_CPU_FUSED=0, fp16).
+  // uncast layer_norm does, in bf16; aten's add and layer_norm otherwise (fp32, fp16, ALBERT_CPU_FUSED=0).
   at::Tensor forward_residual(const at::Tensor& x, const at::Tensor& residual) const;
   void collect(const std::string& prefix, NamedTensors& out) const {
     out.emplace_back(prefix + ".weight", weight);
