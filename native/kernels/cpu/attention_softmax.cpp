@@ -162,7 +162,6 @@ ALBERT_VECTOR_CLONES void backward_row_bf16_dropout(const uint16_t* grad_out, co
   backward_row<uint16_t, true>(grad_out, y, scale, n, drop, first, g, grad);
 }
 
-
 void check_scores(const at::Tensor& scores, const char* what, const char* name) {
   TORCH_CHECK(scores.defined() && scores.device().is_cpu() && (scores.scalar_type() == at::kFloat || scores.scalar_type() == at::kBFloat16),
               what, ": ", name, " must be a float32 or bf16 CPU tensor");
@@ -281,8 +280,7 @@ class AttentionProbs : public torch::autograd::Function<AttentionProbs> {
 }  // namespace
 
 at::Tensor attention_probs(const at::Tensor& scores, const std::optional<at::Tensor>& keep, double scale, double p, uint64_t seed) {
-  check_scores(scores, "attention_probs", "scores");
-  TORCH_CHECK(p >= 0.0 && p < 1.0, "attention_probs: p must be in [0, 1), got ", p);
+  check_scores(scores, "attention_probs", "scores");  // before autograd sees it; p is checked in forward
   std::optional<at::Tensor> keep_or_none;
   if (keep.has_value() && keep->defined()) keep_or_none = *keep;
   return AttentionProbs::apply(scores, keep_or_none, scale, p, static_cast<int64_t>(seed));

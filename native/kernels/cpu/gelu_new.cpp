@@ -1,12 +1,12 @@
 #include "kernels/cpu/gelu_new.h"
 
 #include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/thread_sums.h"
 #include "kernels/cpu/vector_math.h"
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <vector>
 
 namespace albert::kernels {
 
@@ -56,26 +56,17 @@ bool supported(const at::Tensor& x) { return x.device().is_cpu() && supported_dt
 constexpr int64_t kGrain = 1 << 14;  // elements per parallel task at least
 constexpr int64_t kFlatRow = 4096;   // without a bias, values are processed in runs of this many
 
-
-// The (rows, C) view every kernel walks: C = bias's length, or kFlatRow-sized runs of a flat tensor.
+// The (rows, C) view every kernel walks: C = bias's length, or kFlatRow-sized runs of a flat
+// tensor with a bias of zeros.
 struct Rows {
   int64_t count, width, last_width;  // the last row may be shorter (flat case only)
-  std::vector<float> zeros;          // the bias when there is none
-  const float* bias;
+  at::Tensor bias;                   // (width) float32
 };
 
 Rows rows_of(const at::Tensor& x, const at::Tensor& bias) {
-  Rows rows;
-  if (bias.defined()) {
-    const int64_t C = bias.numel();
-    rows = Rows{x.numel() / C, C, C, {}, bias.const_data_ptr<float>()};
-  } else {
-    const int64_t n = x.numel();
-    rows = Rows{(n + kFlatRow - 1) / kFlatRow, kFlatRow, n - (n == 0 ? 0 : (n - 1) / kFlatRow * kFlatRow), std::vector<float>(kFlatRow, 0.0f),
-                nullptr};
-    rows.bias = rows.zeros.data();
-  }
-  return rows;
+  if (bias.defined()) return Rows{x.numel() / bias.numel(), bias.numel(), bias.numel(), bias};
+  const int64_t n = x.numel(), count = (n + kFlatRow - 1) / kFlatRow;
+  return Rows{count, kFlatRow, n - (count == 0 ? 0 : (count - 1) * kFlatRow), at::zeros({kFlatRow}, at::kFloat)};
 }
 
 void check_inputs(const at::Tensor& x, const at::Tensor& bias, const char* what) {
@@ -95,13 +86,14 @@ at::Tensor gelu_new_forward(const at::Tensor& x_in, const at::Tensor& bias) {
   at::Tensor y = at::empty_like(x);        // (N.., C)
   const Rows rows = rows_of(x, bias);
   const bool bf16 = x.scalar_type() == at::kBFloat16;
+  const float* bias_values = rows.bias.const_data_ptr<float>();
   at::parallel_for(0, rows.count, std::max<int64_t>(1, kGrain / std::max<int64_t>(rows.width, 1)), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t offset = r * rows.width, count = r + 1 == rows.count ? rows.last_width : rows.width;
       if (bf16) {
-        forward_row_bf16(bf16_bits(x) + offset, rows.bias, count, mutable_bf16_bits(y) + offset);
+        forward_row_bf16(bf16_bits(x) + offset, bias_values, count, mutable_bf16_bits(y) + offset);
       } else {
-        forward_row_float(x.const_data_ptr<float>() + offset, rows.bias, count, y.mutable_data_ptr<float>() + offset);
+        forward_row_float(x.const_data_ptr<float>() + offset, bias_values, count, y.mutable_data_ptr<float>() + offset);
       }
     }
   });
@@ -116,33 +108,21 @@ at::Tensor gelu_new_backward(const at::Tensor& grad_y_in, const at::Tensor& x_in
   at::Tensor grad_x = at::empty_like(x);                                     // (N.., C)
   const Rows rows = rows_of(x, bias);
   const bool bf16 = x.scalar_type() == at::kBFloat16;
-  // Column sums per worker thread, added up after: (threads, width) float32.
-  const bool want_sums = grad_bias != nullptr && bias.defined();
-  std::vector<float> sums(static_cast<size_t>(want_sums ? at::get_num_threads() * rows.width : rows.width), 0.0f);
+  const float* bias_values = rows.bias.const_data_ptr<float>();
+  ThreadColumnSums sums(rows.width);  // the bias gradient (without a bias: summed and dropped)
   at::parallel_for(0, rows.count, std::max<int64_t>(1, kGrain / std::max<int64_t>(rows.width, 1)), [&](int64_t begin, int64_t end) {
-    float* thread_sums = sums.data() + (want_sums ? at::get_thread_num() * rows.width : 0);
-    std::vector<float> scratch;  // without a bias the sums are not wanted: each task adds into its own
-    if (!want_sums) {
-      scratch.assign(static_cast<size_t>(rows.width), 0.0f);
-      thread_sums = scratch.data();
-    }
+    float* thread_sums = sums.mine();
     for (int64_t r = begin; r < end; ++r) {
       const int64_t offset = r * rows.width, count = r + 1 == rows.count ? rows.last_width : rows.width;
       if (bf16) {
-        backward_row_bf16(bf16_bits(grad_y) + offset, bf16_bits(x) + offset, rows.bias, count, mutable_bf16_bits(grad_x) + offset, thread_sums);
+        backward_row_bf16(bf16_bits(grad_y) + offset, bf16_bits(x) + offset, bias_values, count, mutable_bf16_bits(grad_x) + offset, thread_sums);
       } else {
-        backward_row_float(grad_y.const_data_ptr<float>() + offset, x.const_data_ptr<float>() + offset, rows.bias, count,
+        backward_row_float(grad_y.const_data_ptr<float>() + offset, x.const_data_ptr<float>() + offset, bias_values, count,
                            grad_x.mutable_data_ptr<float>() + offset, thread_sums);
       }
     }
   });
-  if (want_sums) {
-    *grad_bias = at::zeros({rows.width}, at::kFloat);  // (C)
-    float* out = grad_bias->mutable_data_ptr<float>();
-    for (int64_t t = 0; t < at::get_num_threads(); ++t) {
-      for (int64_t c = 0; c < rows.width; ++c) out[c] += sums[static_cast<size_t>(t * rows.width + c)];
-    }
-  }
+  if (grad_bias != nullptr && bias.defined()) *grad_bias = sums.total();  // (C)
   return grad_x;
 }
 

@@ -1,5 +1,6 @@
 #include "kernels/cpu/residual_layer_norm.h"
 
+#include "kernels/cpu/thread_sums.h"
 #include "kernels/cpu/vector_math.h"
 
 #include <ATen/Parallel.h>
@@ -105,7 +106,6 @@ ALBERT_VECTOR_CLONES void backward_rows_bf16(const uint16_t* dy, const uint16_t*
   backward_rows(dy, x, r, weight, mean, rstd, C, rows, dsum, dweight, dbias, scratch);
 }
 
-
 void check_inputs(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight, const at::Tensor& bias, const char* what) {
   TORCH_CHECK(x.device().is_cpu() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16), what,
               ": x must be a float32 or bf16 CPU tensor");
@@ -157,33 +157,24 @@ at::Tensor residual_layer_norm_backward(const at::Tensor& grad_y_in, const at::T
   const int64_t C = weight.size(0), N = C == 0 ? 0 : x.numel() / C;
   TORCH_CHECK(mean.numel() == N && rstd.numel() == N, "residual_layer_norm_backward: mean and rstd need one value per row");
   at::Tensor grad_sum = at::empty_like(x);  // (N.., C)
-  const int64_t threads = at::get_num_threads();
-  std::vector<float> partials(static_cast<size_t>(threads * 2 * C), 0.0f);  // per thread: dweight (C), dbias (C)
+  ThreadColumnSums weight_sums(C), bias_sums(C);
   const bool bf16 = x.scalar_type() == at::kBFloat16;
   at::parallel_for(0, N, grain_rows(C), [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(static_cast<size_t>(2 * C));
-    float* dweight = partials.data() + at::get_thread_num() * 2 * C;
+    float *dweight = weight_sums.mine(), *dbias = bias_sums.mine();
     const int64_t offset = begin * C;
     if (bf16) {
       backward_rows_bf16(bf16_bits(grad_y) + offset, bf16_bits(x) + offset, bf16_bits(residual) + offset, weight.const_data_ptr<float>(),
                          mean.const_data_ptr<float>() + begin, rstd.const_data_ptr<float>() + begin, C, end - begin,
-                         mutable_bf16_bits(grad_sum) + offset, dweight, dweight + C, scratch.data());
+                         mutable_bf16_bits(grad_sum) + offset, dweight, dbias, scratch.data());
     } else {
       backward_rows_float(grad_y.const_data_ptr<float>() + offset, x.const_data_ptr<float>() + offset, residual.const_data_ptr<float>() + offset,
                           weight.const_data_ptr<float>(), mean.const_data_ptr<float>() + begin, rstd.const_data_ptr<float>() + begin, C,
-                          end - begin, grad_sum.mutable_data_ptr<float>() + offset, dweight, dweight + C, scratch.data());
+                          end - begin, grad_sum.mutable_data_ptr<float>() + offset, dweight, dbias, scratch.data());
     }
   });
-  grad_weight = at::zeros({C}, at::kFloat);  // (C)
-  grad_bias = at::zeros({C}, at::kFloat);    // (C)
-  float *dw = grad_weight.mutable_data_ptr<float>(), *db = grad_bias.mutable_data_ptr<float>();
-  for (int64_t t = 0; t < threads; ++t) {
-    const float* p = partials.data() + t * 2 * C;
-    for (int64_t c = 0; c < C; ++c) {
-      dw[c] += p[c];
-      db[c] += p[C + c];
-    }
-  }
+  grad_weight = weight_sums.total();  // (C)
+  grad_bias = bias_sums.total();      // (C)
   return grad_sum;
 }
 
